@@ -1,0 +1,41 @@
+/**
+ * What an exporter's send function reports, so the shared sending queue (exporterhelper) can
+ * decide between retrying and dropping, exactly as the OTLP specification and the Collector's
+ * exporterhelper do. A send function resolves when the destination accepted everything (or
+ * reports a partial success), or throws one of these.
+ */
+import type { TraceData } from '../../pdata/model.js';
+
+/** Worth trying again later (gRPC UNAVAILABLE, HTTP 503, X-Ray throttling, a network error). */
+export class RetryableError extends Error {
+  readonly retryAfterMs?: number;
+  /** When only part of the data must be retried (X-Ray UnprocessedTraceSegments): that part. */
+  readonly retryData?: TraceData;
+
+  constructor(message: string, opts: { retryAfterMs?: number; retryData?: TraceData; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'RetryableError';
+    this.retryAfterMs = opts.retryAfterMs;
+    this.retryData = opts.retryData;
+  }
+}
+
+/** Never worth retrying (HTTP 400, gRPC INVALID_ARGUMENT): the data is dropped and counted. */
+export class PermanentError extends Error {
+  /** Short label for the `reason` metric label, e.g. `http_400`, `invalid_argument`. */
+  readonly reason: string;
+
+  constructor(message: string, reason: string, opts: { cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'PermanentError';
+    this.reason = reason;
+  }
+}
+
+/** The destination took the request but rejected some spans (OTLP partial_success). */
+export interface SendResult {
+  rejectedSpans?: number;
+  message?: string;
+}
+
+export type SendFn = (td: TraceData, signal: AbortSignal) => Promise<SendResult | void>;

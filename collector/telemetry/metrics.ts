@@ -1,0 +1,76 @@
+/**
+ * The collector's own metrics, in Prometheus text through prom-client. Names follow the
+ * OpenTelemetry Collector's internal telemetry (`otelcol_receiver_accepted_spans`, ...) so the
+ * dashboards and alerts users already have keep working; drops carry a `reason` label.
+ */
+import client from 'prom-client';
+import type { Logger } from './logger.js';
+
+export class CollectorMetrics {
+  readonly registry = new client.Registry();
+
+  readonly receiverAccepted = new client.Counter({
+    name: 'otelcol_receiver_accepted_spans_total',
+    help: 'Spans successfully pushed into the pipeline.',
+    labelNames: ['receiver', 'transport'] as const,
+    registers: [this.registry],
+  });
+  readonly receiverRefused = new client.Counter({
+    name: 'otelcol_receiver_refused_spans_total',
+    help: 'Spans refused to the client (the client keeps retryable ones).',
+    labelNames: ['receiver', 'transport', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly exporterSent = new client.Counter({
+    name: 'otelcol_exporter_sent_spans_total',
+    help: 'Spans successfully sent to the destination.',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly exporterSendFailed = new client.Counter({
+    name: 'otelcol_exporter_send_failed_spans_total',
+    help: 'Spans whose send attempt failed (they may still be retried).',
+    labelNames: ['exporter', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly spansDropped = new client.Counter({
+    name: 'meshtrace_spans_dropped_total',
+    help: 'Spans the collector accepted and then dropped for good, by component and reason.',
+    labelNames: ['component', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly queueSize = new client.Gauge({
+    name: 'otelcol_exporter_queue_size',
+    help: 'Spans waiting in the exporter sending queue.',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly queueCapacity = new client.Gauge({
+    name: 'otelcol_exporter_queue_capacity',
+    help: 'Capacity of the exporter sending queue, in spans.',
+    labelNames: ['exporter'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSendSize = new client.Histogram({
+    name: 'otelcol_processor_batch_batch_send_size',
+    help: 'Number of spans in each batch sent.',
+    labelNames: ['processor'] as const,
+    buckets: [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000],
+    registers: [this.registry],
+  });
+
+  /** Counts and logs spans dropped for good: every drop has a reason (brief: no silent loss). */
+  dropped(logger: Logger, component: string, count: number, reason: string, detail?: string): void {
+    if (count <= 0) return;
+    this.spansDropped.inc({ component, reason }, count);
+    logger.warn({ component, dropped_spans: count, reason, detail }, 'spans dropped');
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  contentType(): string {
+    return this.registry.contentType;
+  }
+}
