@@ -24,7 +24,14 @@ export interface Component {
 
 export interface TracesReceiver extends Component {}
 export interface TracesProcessor extends Component, TraceConsumer {}
-export interface TracesExporter extends Component, TraceConsumer {}
+export interface TracesExporter extends Component, TraceConsumer {
+  /**
+   * Whether consumeTraces would accept this much now (sending queue not full). The pipeline's
+   * fan-out asks every exporter first and refuses retryably when any lacks room, so a client's
+   * retry never duplicates data into the exporters that did have room. Absent: always room.
+   */
+  hasCapacity?(spanCount: number, bytes: number): boolean;
+}
 export interface Extension extends Component {}
 
 /** What the service gives every component. */

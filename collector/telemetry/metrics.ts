@@ -59,6 +59,50 @@ export class CollectorMetrics {
     registers: [this.registry],
   });
 
+  readonly batchSizeTriggerSend = new client.Counter({
+    name: 'otelcol_processor_batch_batch_size_trigger_send_total',
+    help: 'Number of times a batch was sent because it reached send_batch_size.',
+    labelNames: ['processor'] as const,
+    registers: [this.registry],
+  });
+  readonly batchTimeoutTriggerSend = new client.Counter({
+    name: 'otelcol_processor_batch_timeout_trigger_send_total',
+    help: 'Number of times a batch was sent because its timeout expired.',
+    labelNames: ['processor'] as const,
+    registers: [this.registry],
+  });
+  readonly processorRefused = new client.Counter({
+    name: 'otelcol_processor_refused_spans_total',
+    help: 'Spans a processor refused (retryably) to the component before it.',
+    labelNames: ['processor', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly processMemory = new client.Gauge({
+    name: 'otelcol_process_memory_rss',
+    help: 'Resident set size of the collector process, in bytes.',
+    registers: [this.registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  readonly processHeapAlloc = new client.Gauge({
+    name: 'otelcol_process_runtime_heap_alloc_bytes',
+    help: 'Live JavaScript memory (V8 heapUsed + external buffers), what memory_limiter measures.',
+    registers: [this.registry],
+    collect() {
+      const m = process.memoryUsage();
+      this.set(m.heapUsed + m.external);
+    },
+  });
+  readonly processUptime = new client.Gauge({
+    name: 'otelcol_process_uptime_seconds',
+    help: 'Uptime of the collector process, in seconds.',
+    registers: [this.registry],
+    collect() {
+      this.set(process.uptime());
+    },
+  });
+
   /** Counts and logs spans dropped for good: every drop has a reason (brief: no silent loss). */
   dropped(logger: Logger, component: string, count: number, reason: string, detail?: string): void {
     if (count <= 0) return;

@@ -1,0 +1,322 @@
+/**
+ * Export throughput benchmark (issue 5, "Performance"): `npm run bench:export`.
+ *
+ * This process is the collector under test, pinned to one core (taskset -c 0 when there are two):
+ * the real `otlp` receiver (OTLP/HTTP protobuf on 127.0.0.1) feeding one exporter directly —
+ * `otlp` (gRPC, gzip = default, and none), `otlphttp` (gzip) and `awsxray` (PutTraceSegments) —
+ * that sends to a sink on 127.0.0.1. A child process on the other core plays both the clients
+ * (pre-encoded requests of 100 Envoy-shaped spans × 21 attributes, keep-alive, several in flight,
+ * retrying 503/429 back-pressure) and the destinations (a raw OTLP/gRPC Export server, an
+ * OTLP/HTTP server, a fake X-Ray API answering `{"UnprocessedTraceSegments":[]}`).
+ *
+ * Spans/s per core = spans the exporter delivered (otelcol_exporter_sent_spans_total) ÷ this
+ * process's CPU seconds (user + system, including zlib's thread pool) in the window, so it holds
+ * on a shared machine. The ceiling is protobufjs decode + encode of the same requests in this
+ * process, measured in the same run; the ratio is printed. RSS: peak resident set during the window.
+ *
+ * Options: --seconds N (window per scenario, default 5), --concurrency N (default 8),
+ * --only otlp,otlp-none,otlphttp,xray.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import http2 from 'node:http2';
+import type { Host, TracesExporter, Factory } from '../collector/component/component.js';
+import { ConfigIssues } from '../collector/config/issues.js';
+import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
+import { decodeTraceRequest, encodeTraceRequest, encodeTraceResponse } from '../collector/pdata/otlp-proto.js';
+import { nullLogger } from '../collector/telemetry/logger.js';
+import { CollectorMetrics } from '../collector/telemetry/metrics.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : def;
+}
+const SECONDS = Number(arg('seconds', '5'));
+const WARMUP_SECONDS = 1.5;
+const CONCURRENCY = Number(arg('concurrency', '8'));
+const SPANS_PER_REQUEST = 100;
+const ONLY = arg('only', 'otlp,otlp-none,otlphttp,xray').split(',');
+const PROFILE_PEER = process.argv.includes('--prof-peer');
+
+// ---- Envoy-shaped payload (same on both sides: generated deterministically) -------------------
+
+const str = (key: string, v: string): KeyValue => ({ key, value: { stringValue: v } });
+
+function envoySpan(app: string, i: number, t0: number): Span {
+  const inbound = i % 3 === 0;
+  const cluster = inbound ? 'inbound|9080||' : `outbound|9080||${app === 'reviews' ? 'ratings' : 'reviews'}.bookinfo.svc.cluster.local`;
+  const status = i % 17 === 0 ? '503' : '200';
+  const start = t0 + i * 1_000_000;
+  return {
+    traceId: crypto.randomBytes(16),
+    spanId: crypto.randomBytes(8),
+    parentSpanId: i % 4 === 0 ? new Uint8Array(0) : crypto.randomBytes(8),
+    name: `${app}.bookinfo.svc.cluster.local:9080/*`,
+    kind: 3,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + 2_500_000,
+    attributes: [
+      str('node_id', `sidecar~10.244.0.23~${app}-v1-6f89b6c557-sg2bc.bookinfo~bookinfo.svc.cluster.local`),
+      str('zone', 'eu-west-1a'),
+      str('guid:x-request-id', crypto.randomUUID()),
+      str('http.url', `http://${app}:9080/api/v1/items/${i}`),
+      str('http.method', i % 5 === 0 ? 'POST' : 'GET'),
+      str('http.protocol', 'HTTP/1.1'),
+      str('downstream_cluster', '-'),
+      str('user_agent', 'Go-http-client/1.1'),
+      str('request_size', String(i % 7 === 0 ? 512 : 0)),
+      str('response_size', String(1000 + i * 13)),
+      str('component', 'proxy'),
+      str('upstream_cluster', cluster),
+      str('upstream_cluster.name', cluster),
+      str('http.status_code', status),
+      str('response_flags', status === '503' ? 'UF' : '-'),
+      str('peer.address', '10.244.0.14'),
+      str('istio.canonical_service', app),
+      str('istio.canonical_revision', 'v1'),
+      str('istio.mesh_id', 'cluster.local'),
+      str('istio.namespace', 'bookinfo'),
+      str('istio.cluster_id', 'Kubernetes'),
+    ],
+    status: status === '503' ? { code: 2 } : {},
+  };
+}
+
+function payloads(): Buffer[] {
+  const t0 = Date.now() * 1_000_000;
+  return Array.from({ length: 16 }, (_, r) => {
+    const app = ['productpage', 'reviews', 'ratings', 'details'][r % 4]!;
+    const td: TraceData = {
+      resourceSpans: [{ resource: { attributes: [str('service.name', `${app}.bookinfo`)] }, scopeSpans: [{ scope: { name: 'envoy' }, spans: Array.from({ length: SPANS_PER_REQUEST }, (_, i) => envoySpan(app, i, t0)) }] }],
+    };
+    return Buffer.from(encodeTraceRequest(td));
+  });
+}
+
+// ---- the peer process: load driver + sinks -----------------------------------------------------
+
+type PeerMsg = { cmd: 'sinks' } | { cmd: 'drive'; port: number; seconds: number; concurrency: number } | { cmd: 'exit' };
+
+async function peer(): Promise<void> {
+  const bodies = payloads();
+  const send = (m: unknown) => process.send!(m);
+  process.on('message', async (msg: PeerMsg) => {
+    if (msg.cmd === 'exit') process.exit(0);
+    if (msg.cmd === 'sinks') {
+      const empty = Buffer.from(encodeTraceResponse());
+      // A raw gRPC Export responder on node:http2 with large flow-control windows, as Go gRPC
+      // servers (the Collector, most backends) reach through BDP estimation; grpc-js servers stay
+      // at 64 KiB, which would make the benchmark measure window round-trips instead of the exporter.
+      const WINDOW = 16 * 1024 * 1024;
+      const h2 = http2.createServer({ settings: { initialWindowSize: WINDOW } });
+      h2.on('session', (session) => session.setLocalWindowSize(WINDOW));
+      const okFrame = Buffer.concat([Buffer.from([0, 0, 0, 0, empty.length]), empty]);
+      h2.on('stream', (stream) => {
+        stream.on('data', () => {});
+        stream.on('end', () => {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+          stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+          stream.end(okFrame);
+        });
+      });
+      const grpcPort = await new Promise<number>((r) => h2.listen(0, '127.0.0.1', () => r((h2.address() as { port: number }).port)));
+      const sink = (answer: Buffer, type: string) =>
+        http.createServer((req, res) => {
+          req.resume();
+          req.on('end', () => {
+            res.writeHead(200, { 'content-type': type, 'content-length': answer.length });
+            res.end(answer);
+          });
+        });
+      const listen = (s: http.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+      const httpPort = await listen(sink(empty, 'application/x-protobuf'));
+      const xrayPort = await listen(sink(Buffer.from('{"UnprocessedTraceSegments":[]}'), 'application/x-amz-json-1.1'));
+      send({ grpcPort, httpPort, xrayPort });
+    }
+    if (msg.cmd === 'drive') {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: msg.concurrency });
+      const until = Date.now() + msg.seconds * 1000;
+      let acked = 0;
+      let refused = 0;
+      let failed = 0;
+      const post = (body: Buffer) =>
+        new Promise<number>((resolve) => {
+          const req = http.request({ host: '127.0.0.1', port: msg.port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', () => resolve(0));
+          req.end(body);
+        });
+      const worker = async (w: number) => {
+        let i = w;
+        while (Date.now() < until) {
+          const status = await post(bodies[i % bodies.length]!);
+          if (status === 200) {
+            acked += SPANS_PER_REQUEST;
+            i++;
+          } else if (status === 503 || status === 429) {
+            refused++;
+            await new Promise((r) => setTimeout(r, 5)); // back-pressure: the client keeps the data and retries
+          } else {
+            failed++;
+            i++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: msg.concurrency }, (_, w) => worker(w)));
+      agent.destroy();
+      send({ acked, refused, failed });
+    }
+  });
+  send({ ready: true });
+}
+
+// ---- the collector side ---------------------------------------------------------------------------
+
+function pinTo(cpu: number, pid: number): boolean {
+  if (os.cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function request(child: ChildProcess, msg: PeerMsg): Promise<Record<string, number>> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Record<string, number>));
+    child.send(msg);
+  });
+}
+
+/** Decode + encode rate per CPU second (CPU time, like the scenarios, so load elsewhere cancels out). */
+function ceiling(bodies: Buffer[], seconds: number): number {
+  for (let i = 0; i < 40; i++) encodeTraceRequest(decodeTraceRequest(bodies[i % bodies.length]!));
+  let n = 0;
+  const cpu0 = cpuSeconds();
+  while (cpuSeconds() - cpu0 < seconds) {
+    for (let k = 0; k < 10; k++) encodeTraceRequest(decodeTraceRequest(bodies[n++ % bodies.length]!));
+  }
+  return (n * SPANS_PER_REQUEST) / (cpuSeconds() - cpu0);
+}
+
+const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+
+interface Scenario {
+  name: string;
+  label: string;
+  factory: () => Promise<Factory<unknown, TracesExporter>>;
+  config: (ports: Record<string, number>) => Record<string, unknown>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'otlp',
+    label: 'OTLP/HTTP in → otlp (gRPC, gzip) out',
+    factory: async () => (await import('../collector/exporter/otlpexporter/factory.js')).otlpExporterFactory as Factory<unknown, TracesExporter>,
+    config: (p) => ({ endpoint: `127.0.0.1:${p.grpcPort}`, tls: { insecure: true } }),
+  },
+  {
+    name: 'otlp-none',
+    label: 'OTLP/HTTP in → otlp (gRPC, no compression) out',
+    factory: async () => (await import('../collector/exporter/otlpexporter/factory.js')).otlpExporterFactory as Factory<unknown, TracesExporter>,
+    config: (p) => ({ endpoint: `127.0.0.1:${p.grpcPort}`, tls: { insecure: true }, compression: 'none' }),
+  },
+  {
+    name: 'otlphttp',
+    label: 'OTLP/HTTP in → otlphttp (gzip) out',
+    factory: async () => (await import('../collector/exporter/otlphttpexporter/factory.js')).otlpHttpExporterFactory as Factory<unknown, TracesExporter>,
+    config: (p) => ({ endpoint: `http://127.0.0.1:${p.httpPort}` }),
+  },
+  {
+    name: 'xray',
+    label: 'OTLP/HTTP in → awsxray (PutTraceSegments) out',
+    factory: async () => (await import('../collector/exporter/awsxrayexporter/factory.js')).awsXrayExporterFactory as Factory<unknown, TracesExporter>,
+    config: (p) => ({ region: 'us-east-1', endpoint: `http://127.0.0.1:${p.xrayPort}` }),
+  },
+];
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function runScenario(s: Scenario, child: ChildProcess, ports: Record<string, number>) {
+  const metrics = new CollectorMetrics();
+  const settings = (id: string) => ({ id, logger: nullLogger(), metrics });
+  const issues = new ConfigIssues();
+  const factory = await s.factory();
+  const expCfg = factory.parseConfig(s.config(ports), `exporters.${factory.type}`, issues);
+  const { otlpReceiverFactory } = await import('../collector/receiver/otlpreceiver/factory.js');
+  const rcvCfg = otlpReceiverFactory.parseConfig({ protocols: { http: { endpoint: '127.0.0.1:0' } } }, 'receivers.otlp', issues);
+  if (!issues.ok) throw new Error(issues.format());
+  const exporter = factory.create(expCfg, settings(factory.type));
+  const receiver = otlpReceiverFactory.create(rcvCfg, settings('otlp'), exporter);
+  await exporter.start(host);
+  await receiver.start(host);
+  const sent = async () => {
+    const { values } = await metrics.exporterSent.get();
+    return values.reduce((n, v) => n + v.value, 0);
+  };
+  const driving = request(child, { cmd: 'drive', port: receiver.httpPort!, seconds: WARMUP_SECONDS + SECONDS + 0.3, concurrency: CONCURRENCY });
+  await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+  const cpu0 = cpuSeconds();
+  const sent0 = await sent();
+  const t0 = Date.now();
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const cpu = cpuSeconds() - cpu0;
+  const spans = (await sent()) - sent0;
+  const wall = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  const driver = await driving;
+  await receiver.shutdown(AbortSignal.timeout(2000));
+  await exporter.shutdown(AbortSignal.timeout(5000));
+  const { values: dropped } = await metrics.spansDropped.get();
+  return { spans, cpu, wall, peakRss, refused: driver.refused ?? 0, dropped: dropped.reduce((n, v) => n + v.value, 0) };
+}
+
+async function main(): Promise<void> {
+  const bodies = payloads();
+  const attrs = decodeTraceRequest(bodies[0]!).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.length;
+  const pinned = pinTo(0, process.pid);
+  const child = fork(fileURLToPath(import.meta.url), ['--peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((r) => child.once('message', r));
+  if (pinned) pinTo(1, child.pid!);
+  const ports = await request(child, { cmd: 'sinks' });
+  // Credentials for the AWS SDK's default chain; the fake X-Ray does not check them.
+  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDBENCHMARK';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'benchmark-secret';
+
+  console.log(`export-throughput: ${SPANS_PER_REQUEST} spans × ${attrs} attributes per request, ${bodies[0]!.length} bytes; ` +
+    `window ${SECONDS}s per scenario, ${CONCURRENCY} requests in flight; ${pinned ? 'collector pinned to cpu 0, clients+sinks to cpu 1' : 'not pinned'}; node ${process.version}`);
+  const ceil = ceiling(bodies, 2);
+  console.log(`ceiling  protobufjs decode+encode in this process: ${Math.round(ceil).toLocaleString('en')} spans/s per CPU second`);
+  console.log('');
+  console.log('scenario                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
+  for (const s of SCENARIOS.filter((x) => ONLY.includes(x.name))) {
+    try {
+      const r = await runScenario(s, child, ports);
+      const perCore = r.spans / r.cpu;
+      console.log(
+        `${s.label.padEnd(50)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
+          `${Math.round(r.spans / r.wall).toLocaleString('en').padStart(14)}  ${r.cpu.toFixed(2).padStart(5)}  ${(r.peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB` +
+          `${String(r.refused).padStart(6)}  ${String(r.dropped).padStart(7)}`,
+      );
+    } catch (e) {
+      console.log(`${s.label.padEnd(50)}skipped: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  console.log('');
+  console.log('spans/s/core = spans delivered to the sink ÷ collector-side CPU seconds; ratio = that ÷ the ceiling above.');
+  child.send({ cmd: 'exit' });
+}
+
+if (process.argv.includes('--peer')) void peer();
+else await main();

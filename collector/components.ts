@@ -1,0 +1,31 @@
+/**
+ * The registry of built-in component factories, found by type name (and aliases) when a config
+ * is resolved. Each part adds its factory here with one import and one list entry.
+ */
+import type { Factory } from './component/component.js';
+import { otlpReceiverFactory } from './receiver/otlpreceiver/factory.js';
+import { zipkinReceiverFactory } from './receiver/zipkinreceiver/factory.js';
+import { batchProcessorFactory } from './processor/batchprocessor/factory.js';
+import { memoryLimiterProcessorFactory } from './processor/memorylimiterprocessor/factory.js';
+import { istioProcessorFactory } from './processor/istioprocessor/factory.js';
+import { debugExporterFactory } from './exporter/debugexporter/factory.js';
+import { fileExporterFactory } from './exporter/fileexporter/factory.js';
+import { healthCheckExtensionFactory } from './extension/healthcheckextension/factory.js';
+import { otlpExporterFactory } from './exporter/otlpexporter/factory.js';
+import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js';
+import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const builtinFactories: Factory<any, any>[] = [
+  otlpReceiverFactory,
+  zipkinReceiverFactory,
+  batchProcessorFactory,
+  memoryLimiterProcessorFactory,
+  istioProcessorFactory,
+  debugExporterFactory,
+  fileExporterFactory,
+  healthCheckExtensionFactory,
+  otlpExporterFactory,
+  otlpHttpExporterFactory,
+  awsXrayExporterFactory,
+];

@@ -1,0 +1,226 @@
+/**
+ * A local fake of the X-Ray PutTraceSegments API on 127.0.0.1 (node:http, port 0) for tests.
+ * It checks every request's SigV4 signature independently of the AWS SDK — it rebuilds the
+ * canonical request and the signing key with node:crypto from the known test credentials — and
+ * answers like the service: `{"UnprocessedTraceSegments": [...]}`, or ThrottledException (429),
+ * or any error, on demand.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIDMESHTRACETEST01', secretAccessKey: 'meshtrace/test/secret/key/0123456789abcdef' };
+export const TEST_REGION = 'us-west-2';
+
+export interface Call {
+  documents: string[];
+  accessKeyId?: string;
+  securityToken?: string;
+  status: number;
+  signatureOk: boolean;
+  signatureProblem?: string;
+}
+
+type Behaviour =
+  | { kind: 'throttle' }
+  | { kind: 'unprocess'; count: number }
+  | { kind: 'error'; status: number; type: string }
+  | { kind: 'hang' };
+
+export class FakeXray {
+  private server?: Server;
+  url = '';
+  readonly calls: Call[] = [];
+  /** Documents accepted (not returned as unprocessed), in arrival order. */
+  readonly accepted: string[] = [];
+  private queue: Behaviour[] = [];
+  /** Access key ID → secret of every credential the fake accepts. */
+  private readonly secrets = new Map<string, string>();
+
+  constructor(
+    creds = TEST_CREDENTIALS,
+    private readonly region = TEST_REGION,
+  ) {
+    this.secrets.set(creds.accessKeyId, creds.secretAccessKey);
+  }
+
+  /** Accepts one more credential (e.g. temporary credentials from a fake STS). */
+  allow(accessKeyId: string, secretAccessKey: string): void {
+    this.secrets.set(accessKeyId, secretAccessKey);
+  }
+
+  /** The next `n` calls answer 429 ThrottledException. */
+  throttleNext(n = 1): void {
+    for (let i = 0; i < n; i++) this.queue.push({ kind: 'throttle' });
+  }
+  /** The next call reports its first `count` documents as unprocessed. */
+  unprocessNext(count: number): void {
+    this.queue.push({ kind: 'unprocess', count });
+  }
+  errorNext(status: number, type: string, n = 1): void {
+    for (let i = 0; i < n; i++) this.queue.push({ kind: 'error', status, type });
+  }
+  /** The next call never gets an answer (timeouts). */
+  hangNext(): void {
+    this.queue.push({ kind: 'hang' });
+  }
+
+  acceptedIds(): string[] {
+    return this.accepted.map((d) => (JSON.parse(d) as { id: string }).id);
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const sig = verifySigV4(req, body, this.secrets, this.region, 'xray');
+    let documents: string[] = [];
+    try {
+      documents = (JSON.parse(body.toString('utf8')) as { TraceSegmentDocuments?: string[] }).TraceSegmentDocuments ?? [];
+    } catch {
+      /* answered below */
+    }
+    const call: Call = {
+      documents,
+      status: 200,
+      signatureOk: sig.ok,
+      signatureProblem: sig.problem,
+      accessKeyId: sig.accessKeyId,
+      securityToken: req.headers['x-amz-security-token'] as string | undefined,
+    };
+    this.calls.push(call);
+    const reply = (status: number, obj: unknown, type?: string) => {
+      call.status = status;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (type) headers['x-amzn-errortype'] = type;
+      res.writeHead(status, headers).end(JSON.stringify(obj));
+    };
+    if (req.method !== 'POST' || req.url !== '/TraceSegments') return reply(404, { message: `no route ${req.method} ${req.url}` }, 'UnknownOperationException');
+    if (!sig.ok) return reply(403, { message: `signature check failed: ${sig.problem}` }, 'InvalidSignatureException');
+    if (documents.length === 0 || documents.length > 50) return reply(400, { message: `expected 1-50 documents, got ${documents.length}` }, 'InvalidRequestException');
+    const b = this.queue.shift();
+    if (b?.kind === 'hang') return; // never answer
+    if (b?.kind === 'throttle') return reply(429, { message: 'Rate exceeded' }, 'ThrottledException');
+    if (b?.kind === 'error') return reply(b.status, { message: `injected ${b.type}` }, b.type);
+    const unprocessed = b?.kind === 'unprocess' ? documents.slice(0, b.count) : [];
+    for (const d of documents.slice(unprocessed.length)) this.accepted.push(d);
+    reply(200, {
+      UnprocessedTraceSegments: unprocessed.map((d) => ({ Id: (JSON.parse(d) as { id: string }).id, ErrorCode: 'ThrottledException', Message: 'try again' })),
+    });
+  }
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/**
+ * SigV4 check (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-create-signed-request.html):
+ * canonical request → string to sign → HMAC chain from the secret → compare with the header.
+ */
+export function verifySigV4(
+  req: IncomingMessage,
+  body: Buffer,
+  secrets: ReadonlyMap<string, string>,
+  region: string,
+  service: string,
+): { ok: boolean; problem?: string; accessKeyId?: string } {
+  const auth = req.headers.authorization ?? '';
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return { ok: false, problem: `malformed Authorization header: ${auth.slice(0, 80)}` };
+  const [, akid, date, scopeRegion, scopeService, signedHeaders, signature] = m;
+  const secret = secrets.get(akid);
+  if (secret === undefined) return { ok: false, problem: `unknown access key ${akid}` };
+  if (scopeRegion !== region) return { ok: false, problem: `scope region ${scopeRegion}, expected ${region}` };
+  if (scopeService !== service) return { ok: false, problem: `scope service ${scopeService}, expected ${service}` };
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  if (!amzDate.startsWith(date)) return { ok: false, problem: 'x-amz-date does not match the credential scope date' };
+  const names = signedHeaders.split(';');
+  if (!names.includes('host') || !names.includes('x-amz-date')) return { ok: false, problem: 'host and x-amz-date must be signed' };
+  const canonicalHeaders = names
+    .map((n) => {
+      const v = req.headers[n];
+      const value = Array.isArray(v) ? v.join(',') : (v ?? '');
+      return `${n}:${String(value).trim().replace(/\s+/g, ' ')}\n`;
+    })
+    .join('');
+  const url = new URL(req.url ?? '/', 'http://x');
+  const query = [...url.searchParams]
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .sort()
+    .join('&');
+  const payloadHash = String(req.headers['x-amz-content-sha256'] ?? sha256(body));
+  if (payloadHash !== sha256(body)) return { ok: false, problem: 'payload hash mismatch' };
+  const canonicalRequest = [req.method, url.pathname, query, canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return expected === signature ? { ok: true, accessKeyId: akid } : { ok: false, problem: 'signature mismatch' };
+}
+
+export const TEMP_CREDENTIALS = { accessKeyId: 'ASIAMESHTRACETEMP01', secretAccessKey: 'temporary/secret/from/fake/sts', sessionToken: 'FQoGZXIvYXdzEMESHTRACE' };
+
+/**
+ * A fake STS for `role_arn`: answers AssumeRole (query protocol, XML) with TEMP_CREDENTIALS after
+ * checking the request is signed (service `sts`) with the caller's long-term test credentials.
+ */
+export class FakeSts {
+  private server?: Server;
+  url = '';
+  readonly calls: Array<{ roleArn?: string; sessionName?: string; externalId?: string; signatureOk: boolean; problem?: string }> = [];
+
+  constructor(private readonly region = TEST_REGION) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const form = new URLSearchParams(body.toString('utf8'));
+    const sig = verifySigV4(req, body, new Map([[TEST_CREDENTIALS.accessKeyId, TEST_CREDENTIALS.secretAccessKey]]), this.region, 'sts');
+    this.calls.push({
+      roleArn: form.get('RoleArn') ?? undefined,
+      sessionName: form.get('RoleSessionName') ?? undefined,
+      externalId: form.get('ExternalId') ?? undefined,
+      signatureOk: sig.ok,
+      problem: sig.problem,
+    });
+    if (!sig.ok || form.get('Action') !== 'AssumeRole') {
+      res.writeHead(403, { 'content-type': 'text/xml' }).end(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${sig.problem ?? 'unexpected action'}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const expiration = new Date(Date.now() + 3600_000).toISOString();
+    res.writeHead(200, { 'content-type': 'text/xml' }).end(
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+        `<AccessKeyId>${TEMP_CREDENTIALS.accessKeyId}</AccessKeyId><SecretAccessKey>${TEMP_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
+        `<SessionToken>${TEMP_CREDENTIALS.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+        `<AssumedRoleUser><AssumedRoleId>AROAMESHTRACE:meshtrace-collector</AssumedRoleId><Arn>${form.get('RoleArn')}/meshtrace-collector</Arn></AssumedRoleUser>` +
+        `</AssumeRoleResult><ResponseMetadata><RequestId>fake-sts-1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+}

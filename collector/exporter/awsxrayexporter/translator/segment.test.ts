@@ -1,0 +1,261 @@
+import Long from 'long';
+import { describe, expect, it } from 'vitest';
+import { SpanKind, StatusCode, type Resource, type Span } from '../../../pdata/model.js';
+import { NOW_SEC, SPAN_1, SPAN_2, TRACE_A, dbl, hex, resource, span } from '../testdata/build.js';
+import { ISTIO_NOW_MS, istioSleepToHttpbin } from '../testdata/istio-httpbin.js';
+import { formatXrayTraceId, windowEpoch } from '../traceid/epoch.js';
+import { makeSegment, type SegmentDocument, type SegmentOptions } from './segment.js';
+
+const baseOpts: SegmentOptions = {
+  mode: 'rewrite',
+  windowSec: 3600,
+  nowSec: NOW_SEC,
+  indexedAttributes: new Set(),
+  indexAllAttributes: false,
+  meshAnnotations: true,
+};
+
+function seg(s: Span, res: Resource | null = resource(), opts: Partial<SegmentOptions> = {}): SegmentDocument {
+  const r = makeSegment(s, res, { ...baseOpts, ...opts });
+  if (!r.ok) throw new Error(`unexpected drop: ${r.reason}`);
+  return r.doc;
+}
+
+// A trace ID whose first 32 bits are a plausible epoch at NOW (kept as is).
+const EPOCH_NOW_HEX = Math.floor(NOW_SEC - 60).toString(16);
+const XRAY_STYLE_TRACE = EPOCH_NOW_HEX + 'a3ce929d0e0e4736abcdef01';
+
+interface Case {
+  name: string;
+  span: Span;
+  res?: Resource | null;
+  opts?: Partial<SegmentOptions>;
+  /** Fields that must equal (deep) in the document; `undefined` means absent. */
+  expect: Partial<Record<keyof SegmentDocument, unknown>>;
+  /** Paths into the document: 'http.response.status' etc. */
+  at?: Record<string, unknown>;
+}
+
+const cases: Case[] = [
+  // ---- segment vs subsegment, namespace ------------------------------------------------
+  { name: 'root SERVER span is a segment named after service.name', span: span({ kind: SpanKind.SERVER }), expect: { name: 'svc', type: undefined, namespace: undefined, parent_id: undefined } },
+  { name: 'SERVER span with a parent stays a segment with parent_id', span: span({ kind: SpanKind.SERVER, parentSpanId: SPAN_2 }), expect: { type: undefined, parent_id: SPAN_2 } },
+  { name: 'CLIENT span with a parent is a remote subsegment', span: span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, name: 'GET' }), expect: { type: 'subsegment', namespace: 'remote', parent_id: SPAN_2, name: 'GET' } },
+  { name: 'root CLIENT span is a segment, still remote (upstream)', span: span({ kind: SpanKind.CLIENT, name: 'egress' }), expect: { type: undefined, namespace: 'remote', name: 'egress' } },
+  { name: 'INTERNAL span with a parent is a local subsegment', span: span({ kind: SpanKind.INTERNAL, parentSpanId: SPAN_2, name: 'work' }), expect: { type: 'subsegment', namespace: undefined } },
+  { name: 'PRODUCER span with a parent is a subsegment without namespace', span: span({ kind: SpanKind.PRODUCER, parentSpanId: SPAN_2, name: 'send' }), expect: { type: 'subsegment', namespace: undefined } },
+  { name: 'an all-zero parent ID means no parent', span: span({ kind: SpanKind.CLIENT, parentSpanId: '0000000000000000', name: 'c' }), expect: { type: undefined, parent_id: undefined } },
+  { name: 'UNSPECIFIED kind with a parent is a subsegment', span: span({ kind: SpanKind.UNSPECIFIED, parentSpanId: SPAN_2, name: 'x' }), expect: { type: 'subsegment' } },
+
+  // ---- names -------------------------------------------------------------------------------
+  { name: 'peer.service wins over everything', span: span({ kind: SpanKind.SERVER, attributes: { 'peer.service': 'billing', 'rpc.service': 'r' } }), expect: { name: 'billing' } },
+  { name: 'service.name is not used for CLIENT spans', span: span({ kind: SpanKind.CLIENT, name: 'HTTP GET' }), expect: { name: 'HTTP GET' } },
+  { name: 'rpc.service for a client', span: span({ kind: SpanKind.CLIENT, name: 'x', attributes: { 'rpc.service': 'helloworld.Greeter' } }), expect: { name: 'helloworld.Greeter' } },
+  { name: 'http.host before net.peer.name', span: span({ kind: SpanKind.CLIENT, name: 'x', attributes: { 'http.host': 'api.example.com', 'net.peer.name': 'peer' } }), expect: { name: 'api.example.com' } },
+  { name: 'net.peer.name', span: span({ kind: SpanKind.CLIENT, name: 'x', attributes: { 'net.peer.name': 'peer.local' } }), expect: { name: 'peer.local' } },
+  { name: 'server.address (current semconv) for clients', span: span({ kind: SpanKind.CLIENT, name: 'x', attributes: { 'server.address': 'new.example' } }), expect: { name: 'new.example' } },
+  { name: 'db.name@host from the connection string', span: span({ kind: SpanKind.CLIENT, attributes: { 'db.name': 'orders', 'db.connection_string': 'postgres://db.internal:5432/orders' } }), expect: { name: 'orders@db.internal' } },
+  { name: 'db.name alone when the connection string is no URL', span: span({ kind: SpanKind.CLIENT, attributes: { 'db.name': 'orders', 'db.connection_string': 'Server=x;' } }), expect: { name: 'orders' } },
+  { name: 'aws.service names the segment and sets namespace aws', span: span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, attributes: { 'aws.service': 'DynamoDB' } }), expect: { name: 'DynamoDB', namespace: 'aws' } },
+  { name: 'rpc.system aws-api sets namespace aws', span: span({ kind: SpanKind.CLIENT, name: 'S3.GetObject', attributes: { 'rpc.system': 'aws-api', 'rpc.method': 'GetObject' } }), expect: { namespace: 'aws', aws: { operation: 'GetObject' } } },
+  { name: 'Istio outbound cluster names a sidecar CLIENT span', span: span({ kind: SpanKind.CLIENT, name: 'egress reviews:9080', attributes: { upstream_cluster: 'outbound|9080|v1|reviews.default.svc.cluster.local' } }), expect: { name: 'reviews.default.svc.cluster.local' } },
+  { name: 'an inbound cluster does not name the span', span: span({ kind: SpanKind.CLIENT, name: 'in', attributes: { upstream_cluster: 'inbound|9080||' } }), expect: { name: 'in' } },
+  { name: 'invalid characters are removed from names', span: span({ kind: SpanKind.CLIENT, name: 'GET /api?x=1|y*' }), expect: { name: 'GET /apix=1y' } },
+  { name: 'peer.service is sanitised too (upstream is not)', span: span({ attributes: { 'peer.service': 'a|b<c>' } }), expect: { name: 'abc' } },
+  { name: 'unicode letters are kept', span: span({ kind: SpanKind.CLIENT, name: 'café 日本' }), expect: { name: 'café 日本' } },
+  { name: 'a name with no valid character becomes "span"', span: span({ kind: SpanKind.CLIENT, name: '***' }), expect: { name: 'span' } },
+  { name: 'an empty name becomes "span"', span: span({ kind: SpanKind.CLIENT, name: '' }), expect: { name: 'span' } },
+  { name: 'names are cut to 200 characters', span: span({ kind: SpanKind.CLIENT, name: 'n'.repeat(300) }), expect: { name: 'n'.repeat(200) } },
+  { name: 'SERVER without resource falls back to the span name', span: span({ kind: SpanKind.SERVER, name: 'handler' }), res: null, expect: { name: 'handler' } },
+
+  // ---- http block and status ------------------------------------------------------------------
+  { name: "Envoy's string status code is a number", span: span({ attributes: { 'http.method': 'GET', 'http.status_code': '503' } }), expect: { fault: true, error: false, throttle: false }, at: { 'http.response.status': 503, 'http.request.method': 'GET' } },
+  { name: '404 sets error', span: span({ attributes: { 'http.status_code': 404 } }), expect: { error: true, fault: false, throttle: false } },
+  { name: '429 sets error and throttle', span: span({ attributes: { 'http.status_code': 429 } }), expect: { error: true, throttle: true, fault: false } },
+  { name: '500 sets fault', span: span({ attributes: { 'http.response.status_code': 500 } }), expect: { fault: true, error: false } },
+  { name: '200 with ERROR status is a fault', span: span({ attributes: { 'http.status_code': 200 }, status: { code: StatusCode.ERROR } }), expect: { fault: true, error: false } },
+  { name: '404 with ERROR status stays an error (HTTP wins)', span: span({ attributes: { 'http.status_code': 404 }, status: { code: StatusCode.ERROR } }), expect: { error: true, fault: false } },
+  { name: 'no HTTP, OK status: all false, no http block', span: span({ status: { code: StatusCode.OK } }), expect: { fault: false, error: false, throttle: false, http: undefined } },
+  { name: 'status as a whole double', span: span({ attributes: { 'http.status_code': dbl(502) } }), expect: { fault: true }, at: { 'http.response.status': 502 } },
+  { name: 'an unreadable status stays in metadata', span: span({ attributes: { 'http.method': 'GET', 'http.status_code': 'abc' } }), expect: { fault: false }, at: { 'http.response': undefined, 'metadata.default.http\\.status_code': 'abc' } },
+  { name: 'a negative status is no HTTP status', span: span({ attributes: { 'http.method': 'GET', 'http.status_code': -1 } }), expect: { error: false, fault: false }, at: { 'http.response': undefined, 'metadata.default.http\\.status_code': -1 } },
+  { name: 'a status above 999 is no HTTP status', span: span({ attributes: { 'http.method': 'GET', 'http.status_code': '1000' } }), expect: {}, at: { 'http.response': undefined } },
+  { name: 'full URL (old semconv)', span: span({ attributes: { 'http.url': 'https://x.example/a?b=1' } }), expect: {}, at: { 'http.request.url': 'https://x.example/a?b=1' } },
+  { name: 'url.full and http.request.method (current semconv)', span: span({ attributes: { 'url.full': 'http://y/z', 'http.request.method': 'POST' } }), expect: {}, at: { 'http.request.url': 'http://y/z', 'http.request.method': 'POST' } },
+  { name: 'server URL assembled from scheme, host and target', span: span({ attributes: { 'http.scheme': 'https', 'http.host': 'shop.example', 'http.target': '/cart' } }), expect: {}, at: { 'http.request.url': 'https://shop.example/cart' } },
+  { name: 'server URL from server_name and a non-default port', span: span({ attributes: { 'http.method': 'GET', 'http.server_name': 'srv', 'net.host.port': 8080 } }), expect: {}, at: { 'http.request.url': 'http://srv:8080/' } },
+  { name: 'client URL from peer name and port, default port dropped', span: span({ kind: SpanKind.CLIENT, name: 'c', attributes: { 'http.method': 'GET', 'http.scheme': 'https', 'net.peer.name': 'p', 'net.peer.port': 443, 'http.target': '/t' } }), expect: {}, at: { 'http.request.url': 'https://p/t' } },
+  { name: 'client URL from url.path and url.query', span: span({ kind: SpanKind.CLIENT, name: 'c', attributes: { 'http.request.method': 'GET', 'net.peer.name': 'p', 'url.path': '/a', 'url.query': 'q=1' } }), expect: {}, at: { 'http.request.url': 'http://p/a?q=1' } },
+  { name: 'URLs are cut to the schema limit of 250', span: span({ attributes: { 'http.url': 'http://h/' + 'a'.repeat(400) } }), expect: {}, at: { 'http.request.url': 'http://h/' + 'a'.repeat(241) } },
+  { name: 'http.client_ip sets x_forwarded_for', span: span({ attributes: { 'http.method': 'GET', 'http.client_ip': '203.0.113.9' } }), expect: {}, at: { 'http.request.client_ip': '203.0.113.9', 'http.request.x_forwarded_for': true } },
+  { name: 'net.peer.ip is the client IP otherwise', span: span({ attributes: { 'http.method': 'GET', 'net.peer.ip': '10.0.0.7' } }), expect: {}, at: { 'http.request.client_ip': '10.0.0.7', 'http.request.x_forwarded_for': undefined } },
+  { name: "Envoy's user_agent, response_size and peer.address fill the http block and stay in metadata", span: span({ attributes: { 'http.method': 'GET', user_agent: 'curl/8', response_size: '533', 'peer.address': '10.1.2.3' } }), expect: {}, at: { 'http.request.user_agent': 'curl/8', 'http.response.content_length': 533, 'http.request.client_ip': '10.1.2.3', 'metadata.default.user_agent': 'curl/8' } },
+  { name: 'peer.address is not a client IP on CLIENT spans', span: span({ kind: SpanKind.CLIENT, name: 'c', attributes: { 'http.method': 'GET', 'peer.address': '10.1.2.3' } }), expect: {}, at: { 'http.request.client_ip': undefined } },
+  { name: 'content length from http.response.body.size', span: span({ attributes: { 'http.method': 'GET', 'http.response.body.size': 42 } }), expect: {}, at: { 'http.response.content_length': 42 } },
+  { name: 'net.* without any HTTP attribute stay in metadata', span: span({ attributes: { 'net.peer.name': 'db', 'net.peer.port': 5432 } }), expect: { http: undefined }, at: { 'metadata.default.net\\.peer\\.port': 5432 } },
+
+  // ---- cause ---------------------------------------------------------------------------
+  {
+    name: 'exception event becomes a cause with stack frames, remote on CLIENT',
+    span: span({
+      kind: SpanKind.CLIENT,
+      name: 'c',
+      status: { code: StatusCode.ERROR },
+      events: [{ name: 'exception', timeUnixNano: 0, attributes: [
+        { key: 'exception.type', value: { stringValue: 'TypeError' } },
+        { key: 'exception.message', value: { stringValue: 'x is undefined' } },
+        { key: 'exception.stacktrace', value: { stringValue: 'TypeError: x is undefined\n    at handle (/app/server.js:10:5)\n    at /app/index.js:3:1' } },
+      ] }],
+    }),
+    expect: { fault: true },
+    at: {
+      'cause.exceptions.0.type': 'TypeError',
+      'cause.exceptions.0.message': 'x is undefined',
+      'cause.exceptions.0.remote': true,
+      'cause.exceptions.0.stack': [{ path: '/app/server.js', line: 10, label: 'handle' }, { path: '/app/index.js', line: 3 }],
+    },
+  },
+  {
+    name: 'Python and Java frames',
+    span: span({ events: [{ name: 'exception', timeUnixNano: 0, attributes: [
+      { key: 'exception.stacktrace', value: { stringValue: 'Traceback:\n  File "/a.py", line 4, in main\n\tat com.x.Y.run(Y.java:12)' } },
+    ] }] }),
+    expect: {},
+    at: { 'cause.exceptions.0.stack': [{ path: '/a.py', line: 4, label: 'main' }, { path: 'Y.java', line: 12, label: 'com.x.Y.run' }], 'cause.exceptions.0.remote': false },
+  },
+  { name: 'ERROR status message becomes the cause', span: span({ status: { code: StatusCode.ERROR, message: 'deadline exceeded' } }), expect: { fault: true }, at: { 'cause.exceptions.0.message': 'deadline exceeded' } },
+  { name: 'http.status_text is the cause message when the status has none', span: span({ attributes: { 'http.status_code': 503, 'http.status_text': 'Service Unavailable' }, status: { code: StatusCode.ERROR } }), expect: {}, at: { 'cause.exceptions.0.message': 'Service Unavailable' } },
+  { name: 'no cause without ERROR or exception events', span: span({ attributes: { 'http.status_code': 503 } }), expect: { cause: undefined, fault: true } },
+
+  // ---- annotations and metadata -------------------------------------------------------------
+  { name: 'otel_trace_id always annotated', span: span(), expect: {}, at: { 'annotations.otel_trace_id': TRACE_A } },
+  { name: 'attributes go to metadata.default, resource as otel.resource.*', span: span({ attributes: { 'app.x': 1, 'app.y': 'two' } }), expect: {}, at: { 'metadata.default.app\\.x': 1, 'metadata.default.app\\.y': 'two', 'metadata.default.otel\\.resource\\.service\\.name': 'svc', 'annotations.app_x': undefined } },
+  { name: 'subsegments do not repeat the resource', span: span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, name: 'c', attributes: { a: 1 } }), expect: {}, at: { 'metadata.default.otel\\.resource\\.service\\.name': undefined } },
+  { name: 'indexed_attributes become sanitised annotations', span: span({ attributes: { 'order.id': 'o-1', 'order.total': 9.5, other: 'x' } }), opts: { indexedAttributes: new Set(['order.id', 'order.total']) }, expect: {}, at: { 'annotations.order_id': 'o-1', 'annotations.order_total': 9.5, 'metadata.default.other': 'x', 'metadata.default.order\\.id': undefined } },
+  { name: 'an indexed non-primitive stays in metadata', span: span({ attributes: { tags: ['a', 'b'] } }), opts: { indexedAttributes: new Set(['tags']) }, expect: {}, at: { 'annotations.tags': undefined, 'metadata.default.tags': ['a', 'b'] } },
+  { name: 'index_all_attributes annotates every primitive, resource included', span: span({ attributes: { 'a.b': true, n: 3, list: [1] } }), opts: { indexAllAttributes: true }, expect: {}, at: { 'annotations.a_b': true, 'annotations.n': 3, 'annotations.otel_resource_service_name': 'svc', 'metadata.default.list': [1] } },
+  { name: 'a key colliding after sanitising keeps the first, the other goes to metadata', span: span({ attributes: { 'a.b': 1, a_b: 2 } }), opts: { indexAllAttributes: true }, expect: {}, at: { 'annotations.a_b': 1, 'metadata.default.a_b': 2 } },
+  { name: 'indexed resource key with the otel.resource. prefix', span: span(), res: resource({ 'service.name': 's', 'deployment.environment': 'prod' }), opts: { indexedAttributes: new Set(['otel.resource.deployment.environment']) }, expect: {}, at: { 'annotations.otel_resource_deployment_environment': 'prod' } },
+  { name: 'aws.xray.annotations lists keys to index', span: span({ attributes: { 'aws.xray.annotations': ['tenant'], tenant: 'acme' } }), expect: {}, at: { 'annotations.tenant': 'acme', 'metadata.default.aws\\.xray\\.annotations': undefined } },
+  { name: 'Istio tags become mesh annotations', span: span({ attributes: { 'istio.canonical_service': 'reviews', 'istio.namespace': 'bookinfo', 'meshtrace.direction': 'inbound', 'meshtrace.kind': 'server', upstream_cluster: 'inbound|9080||' } }), expect: {}, at: { 'annotations.istio_canonical_service': 'reviews', 'annotations.istio_namespace': 'bookinfo', 'annotations.meshtrace_direction': 'inbound', 'annotations.meshtrace_kind': 'server', 'annotations.upstream_cluster': 'inbound|9080||', 'metadata.default.istio\\.namespace': undefined } },
+  { name: 'mesh_annotations false leaves Istio tags in metadata', span: span({ attributes: { 'istio.namespace': 'bookinfo' } }), opts: { meshAnnotations: false }, expect: {}, at: { 'annotations.istio_namespace': undefined, 'metadata.default.istio\\.namespace': 'bookinfo' } },
+  { name: 'long annotation strings are cut to 1000', span: span({ attributes: { k: 'v'.repeat(1500) } }), opts: { indexedAttributes: new Set(['k']) }, expect: {}, at: { 'annotations.k': 'v'.repeat(1000) } },
+  { name: 'an int64 beyond 2^53 is annotated as its decimal string', span: span({ attributes: { big: Long.fromString('9007199254740993') } }), opts: { indexedAttributes: new Set(['big']) }, expect: {}, at: { 'annotations.big': '9007199254740993' } },
+  { name: 'NaN is no annotation and a string in metadata', span: span({ attributes: { x: dbl(NaN) } }), opts: { indexedAttributes: new Set(['x']) }, expect: {}, at: { 'annotations.x': undefined, 'metadata.default.x': 'NaN' } },
+  { name: 'bytes are base64 in metadata', span: span({ attributes: { raw: Uint8Array.of(1, 2, 3) } }), expect: {}, at: { 'metadata.default.raw': 'AQID' } },
+  { name: 'enduser.id becomes user', span: span({ attributes: { 'enduser.id': 'alice' } }), expect: { user: 'alice' } },
+  { name: 'non-exception events and links are kept in metadata', span: span({ events: [{ name: 'retry', timeUnixNano: nanos0(), attributes: [{ key: 'n', value: { intValue: 2 } }] }], links: [{ traceId: hex(TRACE_A), spanId: hex(SPAN_2) }] }), expect: {}, at: { 'metadata.default.otel\\.events.0.name': 'retry', 'metadata.default.otel\\.events.0.attributes.n': 2, 'metadata.default.otel\\.links.0.span_id': SPAN_2 } },
+
+  // ---- origin, aws, service --------------------------------------------------------------------
+  { name: 'cloud.platform aws_eks → EKS origin, eks block', span: span(), res: resource({ 'service.name': 's', 'cloud.provider': 'aws', 'cloud.platform': 'aws_eks', 'k8s.cluster.name': 'prod', 'k8s.pod.name': 'p-1' }), expect: { origin: 'AWS::EKS::Container', aws: { eks: { cluster_name: 'prod', pod: 'p-1' } } } },
+  { name: 'aws provider with k8s attributes but no platform → EKS', span: span(), res: resource({ 'service.name': 's', 'cloud.provider': 'aws', 'k8s.cluster.name': 'c' }), expect: { origin: 'AWS::EKS::Container' } },
+  { name: 'ECS Fargate', span: span(), res: resource({ 'cloud.platform': 'aws_ecs', 'aws.ecs.launchtype': 'fargate' }), expect: { origin: 'AWS::ECS::Fargate' } },
+  { name: 'ECS without launch type', span: span(), res: resource({ 'cloud.platform': 'aws_ecs' }), expect: { origin: 'AWS::ECS::Container' } },
+  { name: 'EC2 with instance facts', span: span(), res: resource({ 'cloud.provider': 'aws', 'cloud.platform': 'aws_ec2', 'host.id': 'i-1', 'cloud.availability_zone': 'us-east-1a' }), expect: { origin: 'AWS::EC2::Instance', aws: { ec2: { instance_id: 'i-1', availability_zone: 'us-east-1a' } } } },
+  { name: 'Elastic Beanstalk', span: span(), res: resource({ 'cloud.platform': 'aws_elastic_beanstalk' }), expect: { origin: 'AWS::ElasticBeanstalk::Environment' } },
+  { name: 'App Runner', span: span(), res: resource({ 'cloud.platform': 'aws_app_runner' }), expect: { origin: 'AWS::AppRunner::Service' } },
+  { name: 'another cloud: no origin', span: span(), res: resource({ 'cloud.provider': 'gcp', 'cloud.platform': 'gcp_kubernetes_engine', 'k8s.cluster.name': 'c' }), expect: { origin: undefined } },
+  { name: 'plain Kubernetes without a provider: no origin', span: span(), res: resource({ 'k8s.cluster.name': 'c' }), expect: { origin: undefined } },
+  { name: 'service.version and SDK in segments', span: span(), res: resource({ 'service.name': 's', 'service.version': '1.2.3', 'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'go', 'telemetry.sdk.version': '1.30.0', 'cloud.account.id': '123456789012' }), expect: { service: { version: '1.2.3' }, aws: { account_id: '123456789012', xray: { sdk: 'opentelemetry for go', sdk_version: '1.30.0' } } } },
+
+  // ---- times -----------------------------------------------------------------------------------
+  { name: 'times are float seconds', span: span({ startSec: 1700000000.123456, endSec: 1700000000.5 }), opts: { nowSec: 1700000100 }, expect: { start_time: 1700000000.123456, end_time: 1700000000.5 } },
+  { name: 'a missing end time becomes the start time, flagged', span: span({ startSec: 1700000000.25, endSec: 0 }), opts: { nowSec: 1700000100 }, expect: { start_time: 1700000000.25, end_time: 1700000000.25 }, at: { 'metadata.default.meshtrace\\.end_time_missing': true } },
+
+  // ---- trace IDs -----------------------------------------------------------------------------
+  { name: 'an ID with a plausible epoch is kept', span: span({ traceId: XRAY_STYLE_TRACE }), expect: { trace_id: `1-${XRAY_STYLE_TRACE.slice(0, 8)}-${XRAY_STYLE_TRACE.slice(8)}` } },
+  { name: 'passthrough keeps a random ID as it is', span: span({ traceId: TRACE_A }), opts: { mode: 'passthrough' }, expect: { trace_id: `1-${TRACE_A.slice(0, 8)}-${TRACE_A.slice(8)}` } },
+  {
+    name: 'a random ID gets the deterministic epoch of its window',
+    span: span({ traceId: TRACE_A, startSec: NOW_SEC - 100 }),
+    expect: { trace_id: formatXrayTraceId(windowEpoch(hex(TRACE_A), NOW_SEC - 100, 3600), hex(TRACE_A)) },
+  },
+  { name: 'the resolver’s epoch wins over the rule', span: span({ traceId: TRACE_A }), opts: { epochs: new Map([[TRACE_A, 0x6a000000]]) }, expect: { trace_id: `1-6a000000-${TRACE_A.slice(8)}` } },
+  { name: 'a 64-bit ID is padded and rewritten, annotated as sent', span: span({ traceId: 'a3ce929d0e0e4736' }), opts: { epochs: new Map([['0000000000000000a3ce929d0e0e4736', 0x6a000001]]) }, expect: { trace_id: '1-6a000001-00000000a3ce929d0e0e4736' }, at: { 'annotations.otel_trace_id': 'a3ce929d0e0e4736' } },
+];
+
+function nanos0(): Long {
+  return Long.fromNumber(1_700_000_000_000_000_000, true);
+}
+
+function pick(doc: unknown, path: string): unknown {
+  let cur: unknown = doc;
+  for (const part of path.split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, '.'))) {
+    if (cur == null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+describe('makeSegment', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+    const doc = seg(c.span, c.res === undefined ? resource() : c.res, c.opts);
+    for (const [k, v] of Object.entries(c.expect)) {
+      if (v === undefined) expect(doc, k).not.toHaveProperty(k);
+      else if (typeof v === 'object' && v !== null) expect(doc[k as keyof SegmentDocument], k).toMatchObject(v);
+      else expect(doc[k as keyof SegmentDocument], k).toEqual(v);
+    }
+    for (const [p, v] of Object.entries(c.at ?? {})) expect(pick(doc, p), p).toEqual(v);
+    // Whatever else, the basics are always right.
+    expect(doc.id).toBe(Buffer.from(c.span.spanId).toString('hex'));
+    expect(doc.trace_id).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+  });
+
+  it.each([
+    ['a 5-byte trace ID', span({ traceId: '0102030405' }), 'invalid_trace_id'],
+    ['an all-zero trace ID', span({ traceId: '00000000000000000000000000000000' }), 'invalid_trace_id'],
+    ['an empty trace ID', { ...span(), traceId: new Uint8Array(0) }, 'invalid_trace_id'],
+    ['an all-zero span ID', span({ spanId: '0000000000000000' }), 'invalid_span_id'],
+    ['a 4-byte span ID', span({ spanId: '01020304' }), 'invalid_span_id'],
+  ])('drops %s with a reason', (_n, s, reason) => {
+    const r = makeSegment(s as Span, resource(), baseOpts);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toBe(reason);
+      expect(r.detail.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('exception IDs are stable across retries (same document twice)', () => {
+    const s = span({ status: { code: StatusCode.ERROR, message: 'boom' } });
+    expect(JSON.stringify(seg(s))).toBe(JSON.stringify(seg(s)));
+    const other = seg(span({ spanId: SPAN_2, status: { code: StatusCode.ERROR, message: 'boom' } }));
+    expect(other.cause!.exceptions[0].id).not.toBe(seg(s).cause!.exceptions[0].id);
+  });
+});
+
+describe('real Istio spans (sleep → httpbin, as ADOT captured them)', () => {
+  const { client, server } = istioSleepToHttpbin();
+  const opts = { nowSec: ISTIO_NOW_MS / 1000 };
+  const c = seg(client.resourceSpans[0].scopeSpans[0].spans[0], client.resourceSpans[0].resource, opts);
+  const s = seg(server.resourceSpans[0].scopeSpans[0].spans[0], server.resourceSpans[0].resource, opts);
+
+  it('reads the status code upstream turned into 0', () => {
+    expect(s.http?.response?.status).toBe(200);
+    expect(c.http?.response?.status).toBe(200);
+    expect(s.http?.response?.content_length).toBe(533);
+  });
+
+  it('keeps segment structure and names (server from service.name, client from the outbound cluster)', () => {
+    expect(s.name).toBe('httpbin.default');
+    expect(s.parent_id).toBe('cf77a1e7d50cfad8');
+    expect(s.type).toBeUndefined();
+    expect(c.name).toBe('httpbin.default.svc.cluster.local');
+    expect(c.namespace).toBe('remote');
+  });
+
+  it('gives both spans one acceptable trace ID (the original epoch 0x71f86e63 is in 2030)', () => {
+    expect(c.trace_id).toBe(s.trace_id);
+    expect(c.trace_id.endsWith('-7c9ad592296688596eea6ee8')).toBe(true);
+    const epoch = parseInt(c.trace_id.slice(2, 10), 16);
+    expect(epoch).toBeLessThanOrEqual(1707149433);
+    expect(epoch).toBeGreaterThan(1707149433 - 3600);
+    expect(c.annotations?.otel_trace_id).toBe('71f86e637c9ad592296688596eea6ee8');
+  });
+
+  it('makes the Istio tags searchable', () => {
+    expect(s.annotations).toMatchObject({ istio_canonical_service: 'httpbin', istio_namespace: 'default', upstream_cluster: 'inbound|80||' });
+    expect(c.annotations).toMatchObject({ istio_canonical_service: 'sleep', upstream_cluster: 'outbound|8000||httpbin.default.svc.cluster.local' });
+    expect(s.metadata?.default).toMatchObject({ node_id: expect.stringContaining('httpbin'), 'otel.resource.service.name': 'httpbin.default' });
+  });
+});

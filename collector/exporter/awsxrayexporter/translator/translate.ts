@@ -1,0 +1,129 @@
+/**
+ * TraceData → X-Ray segment documents (pure, no I/O). Each document remembers which span it came
+ * from, so that a sender can hand exactly the unprocessed spans back to the sending queue
+ * (RetryableError.retryData). Spans that cannot become a document are reported with a reason for
+ * CollectorMetrics.dropped — nothing disappears silently.
+ */
+import type { ResourceSpans, ScopeSpans, Span, TraceData } from '../../../pdata/model.js';
+import { EpochResolver } from '../traceid/epoch-resolver.js';
+import type { TraceIdEpochMode } from '../traceid/epoch.js';
+import { XRAY_MAX_DOCUMENT_BYTES, serializeWithinLimit } from './fit.js';
+import { makeSegment, type SegmentOptions } from './segment.js';
+
+/** Where a document's span lives in the TraceData it was translated from. */
+export interface SpanRef {
+  rs: ResourceSpans;
+  ss: ScopeSpans;
+  span: Span;
+}
+
+export interface TranslatedDocument {
+  json: string;
+  bytes: number;
+  /** Segment ID (span ID hex): X-Ray's UnprocessedTraceSegments name documents by it. */
+  id: string;
+  ref: SpanRef;
+}
+
+export interface TranslateResult {
+  documents: TranslatedDocument[];
+  /** Spans without a document, grouped by reason. */
+  dropped: Map<string, { count: number; detail: string }>;
+  /** Documents that had to be trimmed to fit the size limit. */
+  trimmed: number;
+  trimmedDetail?: string;
+}
+
+export interface TranslateOptions extends SegmentOptions {
+  maxDocumentBytes: number;
+}
+
+export function translateTraceData(td: TraceData, opts: TranslateOptions): TranslateResult {
+  const result: TranslateResult = { documents: [], dropped: new Map(), trimmed: 0 };
+  const drop = (reason: string, detail: string): void => {
+    const d = result.dropped.get(reason);
+    if (d) d.count++;
+    else result.dropped.set(reason, { count: 1, detail });
+  };
+  for (const rs of td.resourceSpans) {
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        const seg = makeSegment(span, rs.resource, opts);
+        if (!seg.ok) {
+          drop(seg.reason, seg.detail);
+          continue;
+        }
+        const fit = serializeWithinLimit(seg.doc, opts.maxDocumentBytes);
+        if (!fit.ok) {
+          drop('document_too_large', `segment ${seg.doc.id} is ${fit.bytes} bytes even without metadata and annotations (limit ${opts.maxDocumentBytes})`);
+          continue;
+        }
+        if (fit.trimmed) {
+          result.trimmed++;
+          result.trimmedDetail = `segment ${seg.doc.id}: removed ${fit.removed.slice(0, 5).join(', ')}${fit.removed.length > 5 ? ', …' : ''}`;
+        }
+        result.documents.push({ json: fit.json, bytes: fit.bytes, id: seg.doc.id, ref: { rs, ss, span } });
+      }
+    }
+  }
+  return result;
+}
+
+/** A TraceData holding exactly the given spans, under their original resources and scopes. */
+export function traceDataOf(refs: readonly SpanRef[]): TraceData {
+  const byRs = new Map<ResourceSpans, Map<ScopeSpans, Span[]>>();
+  for (const { rs, ss, span } of refs) {
+    let scopes = byRs.get(rs);
+    if (!scopes) byRs.set(rs, (scopes = new Map()));
+    let spans = scopes.get(ss);
+    if (!spans) scopes.set(ss, (spans = []));
+    spans.push(span);
+  }
+  const out: TraceData = { resourceSpans: [] };
+  for (const [rs, scopes] of byRs) {
+    out.resourceSpans.push({
+      resource: rs.resource,
+      schemaUrl: rs.schemaUrl,
+      scopeSpans: [...scopes].map(([ss, spans]) => ({ scope: ss.scope, schemaUrl: ss.schemaUrl, spans })),
+    });
+  }
+  return out;
+}
+
+export interface BenchTranslatorOptions {
+  mode?: TraceIdEpochMode;
+  windowSec?: number;
+  indexedAttributes?: string[];
+  indexAllAttributes?: boolean;
+  now?: () => number;
+}
+
+/**
+ * For the benchmark (OTLP in → X-Ray documents, no I/O): a function translating a TraceData into
+ * the JSON documents PutTraceSegments would carry, with the exporter's defaults (epoch rewriting
+ * through the in-process cache and deterministic rule).
+ */
+export function createDocumentTranslator(o: BenchTranslatorOptions = {}): (td: TraceData) => string[] {
+  const resolver = new EpochResolver({
+    mode: o.mode ?? 'rewrite',
+    windowSec: o.windowSec ?? 3600,
+    cacheMax: 100_000,
+    cacheTtlMs: 5 * 60_000,
+    now: o.now,
+  });
+  const indexed = new Set(o.indexedAttributes ?? []);
+  return (td) => {
+    const epochs = resolver.resolveSync(td);
+    const r = translateTraceData(td, {
+      mode: resolver.mode,
+      epochs,
+      windowSec: resolver.windowSec,
+      nowSec: resolver.nowSec(),
+      indexedAttributes: indexed,
+      indexAllAttributes: o.indexAllAttributes ?? false,
+      meshAnnotations: true,
+      maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
+    });
+    return r.documents.map((d) => d.json);
+  };
+}

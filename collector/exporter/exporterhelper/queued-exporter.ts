@@ -1,0 +1,411 @@
+/**
+ * The sending queue and retry loop between the pipeline and one exporter's send function — the
+ * "delivery that loses nothing" half of every queued exporter (after the Collector's
+ * exporterhelper: queue_sender + retry_sender + timeout_sender).
+ *
+ * - consumeTraces enqueues and resolves at once, or rejects with
+ *   ConsumerError.retryable('sending queue is full', 'queue_full') so the receiver answers with
+ *   back-pressure and the client keeps the data. hasCapacity() answers the same question
+ *   beforehand, for the pipeline's fan-out.
+ * - The queue is bounded three ways: batches (`queue_size`), spans and estimated bytes. Batches
+ *   being sent or waiting for a retry still count, so memory is bounded even when the destination
+ *   fails forever: the queue fills, then receivers refuse. An empty queue always admits one batch
+ *   (however large — receivers bound request sizes), so no batch is refused forever.
+ * - `num_consumers` senders take batches in order. Each attempt has its own `timeout`. Failures:
+ *   PermanentError → dropped with its reason; RetryableError (and any other error, as in the
+ *   Collector) → retried with exponential backoff and jitter, waiting at least the destination's
+ *   retryAfterMs; a RetryableError with retryData retries only that part; when max_elapsed_time
+ *   would be passed → dropped as `retry_exhausted`. A SendResult with rejectedSpans (OTLP
+ *   partial_success) counts those as dropped with reason `rejected_by_destination`.
+ * - shutdown(deadline): refuses new data, keeps sending and retrying what it holds until the queue
+ *   is empty or the deadline aborts; then every span still held is dropped as `shutdown_deadline`.
+ *
+ * Every drop goes through CollectorMetrics.dropped (counted by reason and logged) with the
+ * component label `exporter/<id>`.
+ */
+import type { CreateSettings, Host, TracesExporter } from '../../component/component.js';
+import { ConsumerError } from '../../component/consumer-error.js';
+import { spanCount, type TraceData } from '../../pdata/model.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { CollectorMetrics } from '../../telemetry/metrics.js';
+import { Backoff } from './backoff.js';
+import { DEFAULT_TIMEOUT_MS, type QueueConfig, type RetryConfig } from './config.js';
+import { PermanentError, RetryableError, type SendFn, type SendResult } from './errors.js';
+import { estimateTraceBytes } from './sizes.js';
+
+export interface QueuedExporterOptions {
+  /** Bytes one TraceData counts for in the byte bound. Default: estimateTraceBytes. */
+  sizeOf?: (td: TraceData) => number;
+  /** Per-attempt timeout in ms (0 = none). Default 5000, the Collector's. */
+  timeoutMs?: number;
+  /** Runs in start() before the senders start (open connections, check credentials). */
+  onStart?: (host: Host) => Promise<void> | void;
+  /** Runs at the end of shutdown(), after the queue is drained or dropped (close connections). */
+  onShutdown?: () => Promise<void> | void;
+  /** Random source for the backoff jitter (tests). */
+  random?: () => number;
+}
+
+/** What an encoded-mode exporter sends: the request bytes, already encoded once. */
+export type SendEncodedFn = (payload: Uint8Array, signal: AbortSignal) => Promise<SendResult | void>;
+
+/** How batches are sent: as TraceData, or encoded once at enqueue time (then only bytes are held). */
+type Sender =
+  | { kind: 'data'; send: SendFn }
+  | { kind: 'encoded'; encode: (td: TraceData) => Uint8Array; send: SendEncodedFn };
+
+/** One batch: the TraceData, or in encoded mode only its bytes (the objects are freed at once). */
+interface Item {
+  td?: TraceData;
+  payload?: Uint8Array;
+  spans: number;
+  bytes: number;
+}
+
+type Outcome = { ok: true } | { ok: false; reason: string; spans: number; detail: string; retryable: boolean };
+
+export interface QueueStats {
+  batches: number;
+  spans: number;
+  bytes: number;
+}
+
+export class QueuedTracesExporter implements TracesExporter {
+  private readonly component: string;
+  private readonly logger: Logger;
+  private readonly metrics: CollectorMetrics;
+  private readonly sizeOf: (td: TraceData) => number;
+  private readonly timeoutMs: number;
+  private readonly random: () => number;
+  private readonly sender: Sender;
+
+  // FIFO of waiting batches: array + head index, compacted now and then (no O(n) shift).
+  private items: Item[] = [];
+  private head = 0;
+  // What is held, waiting or in flight; this is what the bounds limit.
+  private heldBatches = 0;
+  private heldSpans = 0;
+  private heldBytes = 0;
+
+  private accepting = true;
+  /** Span count of the batch a hasCapacity() "yes" was just given for (-1: none). */
+  private promised = -1;
+  private draining = false;
+  private readonly hardStop = new AbortController();
+  private idleWaiters: Array<() => void> = [];
+  private loops: Promise<void>[] = [];
+  private readonly syncInFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly queue: QueueConfig,
+    private readonly retry: RetryConfig,
+    send: SendFn | Sender,
+    private readonly opts: QueuedExporterOptions = {},
+  ) {
+    this.sender = typeof send === 'function' ? { kind: 'data', send } : send;
+    this.component = `exporter/${settings.id}`;
+    this.logger = settings.logger;
+    this.metrics = settings.metrics;
+    this.sizeOf = opts.sizeOf ?? estimateTraceBytes;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.random = opts.random ?? Math.random;
+    this.metrics.queueCapacity.set({ exporter: settings.id }, queue.enabled ? queue.maxSpans : 0);
+    this.metrics.queueSize.set({ exporter: settings.id }, 0);
+  }
+
+  async start(host: Host): Promise<void> {
+    await this.opts.onStart?.(host);
+    if (!this.queue.enabled) return;
+    for (let i = 0; i < this.queue.numConsumers; i++) this.loops.push(this.senderLoop());
+  }
+
+  hasCapacity(spanCount: number, bytes: number): boolean {
+    if (!this.accepting) return false;
+    if (!this.queue.enabled) return true;
+    const ok = this.fits(spanCount, bytes);
+    // The fan-out's byte estimate may differ from sizeOf's: a "yes" holds for the consumeTraces
+    // of the same batch that follows in the same tick, so the fan-out never sees a surprise refusal.
+    this.promised = ok ? spanCount : -1;
+    if (ok) queueMicrotask(() => (this.promised = -1));
+    return ok;
+  }
+
+  async consumeTraces(td: TraceData): Promise<void> {
+    if (!this.accepting) {
+      throw ConsumerError.retryable(`exporter ${this.settings.id} is shutting down`, 'shutting_down');
+    }
+    const spans = spanCount(td);
+    if (spans === 0) return;
+    if (!this.queue.enabled) return this.sendNow(td, spans);
+    // Span/batch bounds first: measuring bytes may cost an encode, wasted on a full queue.
+    if (!this.fits(spans, 0)) throw this.queueFull();
+    let item: Item;
+    if (this.sender.kind === 'encoded') {
+      const payload = this.sender.encode(td);
+      item = { payload, spans, bytes: payload.byteLength };
+    } else {
+      item = { td, spans, bytes: this.sizeOf(td) };
+    }
+    const promised = this.promised === spans;
+    this.promised = -1;
+    if (!promised && !this.fits(spans, item.bytes)) throw this.queueFull();
+    const bytes = item.bytes;
+    this.items.push(item);
+    this.heldBatches++;
+    this.heldSpans += spans;
+    this.heldBytes += bytes;
+    this.metrics.queueSize.set({ exporter: this.settings.id }, this.heldSpans);
+    this.wakeOne();
+  }
+
+  async shutdown(deadline: AbortSignal): Promise<void> {
+    this.accepting = false;
+    this.draining = true;
+    const onDeadline = () => this.hardStop.abort();
+    if (deadline.aborted) onDeadline();
+    else deadline.addEventListener('abort', onDeadline, { once: true });
+    // Idle senders see "draining and empty" and end; busy ones finish the queue first.
+    for (const w of this.idleWaiters.splice(0)) w();
+    await Promise.all(this.loops);
+    await Promise.allSettled([...this.syncInFlight]);
+    deadline.removeEventListener('abort', onDeadline);
+    // Never started, or stopped before everything was taken: count what is left.
+    for (let it = this.takeNow(); it; it = this.takeNow()) {
+      this.metrics.dropped(this.logger, this.component, it.spans, 'shutdown_deadline', 'exporter shut down before sending');
+      this.release(it);
+    }
+    await this.opts.onShutdown?.();
+  }
+
+  /** What the queue holds now (waiting and in flight). */
+  stats(): QueueStats {
+    return { batches: this.heldBatches, spans: this.heldSpans, bytes: this.heldBytes };
+  }
+
+  // ---- queue -----------------------------------------------------------------------------
+
+  private fits(spans: number, bytes: number): boolean {
+    if (this.heldBatches === 0) return true;
+    const q = this.queue;
+    return this.heldBatches < q.maxBatches && this.heldSpans + spans <= q.maxSpans && this.heldBytes + bytes <= q.maxBytes;
+  }
+
+  private queueFull(): ConsumerError {
+    return ConsumerError.retryable(`sending queue is full (exporter ${this.settings.id})`, 'queue_full');
+  }
+
+  private takeNow(): Item | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const it = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as Item;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return it;
+  }
+
+  private release(it: Item): void {
+    this.heldBatches--;
+    this.heldSpans -= it.spans;
+    this.heldBytes -= it.bytes;
+    this.metrics.queueSize.set({ exporter: this.settings.id }, this.heldSpans);
+  }
+
+  private wakeOne(): void {
+    const w = this.idleWaiters.pop();
+    if (w) w();
+  }
+
+  private async senderLoop(): Promise<void> {
+    for (;;) {
+      const it = this.takeNow();
+      if (!it) {
+        if (this.draining) return;
+        await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+        continue;
+      }
+      const outcome = await this.deliver(it);
+      if (!outcome.ok) this.metrics.dropped(this.logger, this.component, outcome.spans, outcome.reason, outcome.detail);
+      this.release(it);
+    }
+  }
+
+  /** Queue disabled (`sending_queue.enabled: false`): send within consumeTraces, as otelcol does. */
+  private async sendNow(td: TraceData, spans: number): Promise<void> {
+    const item: Item = this.sender.kind === 'encoded' ? { payload: this.sender.encode(td), spans, bytes: 0 } : { td, spans, bytes: 0 };
+    const p = this.deliver(item);
+    this.syncInFlight.add(p);
+    let outcome: Outcome;
+    try {
+      outcome = await p;
+    } finally {
+      this.syncInFlight.delete(p);
+    }
+    if (outcome.ok) return;
+    if (outcome.retryable) {
+      // The caller still holds the data: refuse retryably instead of dropping it here.
+      throw ConsumerError.retryable(`export failed: ${outcome.detail}`, 'backend_unavailable');
+    }
+    this.metrics.dropped(this.logger, this.component, outcome.spans, outcome.reason, outcome.detail);
+    throw ConsumerError.permanent(`export failed permanently: ${outcome.detail}`);
+  }
+
+  // ---- sending and retrying ----------------------------------------------------------------
+
+  private async deliver(item: Item): Promise<Outcome> {
+    let { td, payload, spans } = item;
+    const started = Date.now();
+    const backoff = new Backoff(this.retry, this.random);
+    const id = this.settings.id;
+    let lastError = '';
+    for (;;) {
+      if (this.hardStop.signal.aborted) {
+        return { ok: false, reason: 'shutdown_deadline', spans, detail: lastError || 'shutdown deadline passed before sending', retryable: true };
+      }
+      let err: unknown;
+      try {
+        const res = await this.attempt(td, payload);
+        this.recordSuccess(spans, res);
+        return { ok: true };
+      } catch (e) {
+        err = e;
+      }
+      lastError = errorText(err);
+      if (err instanceof PermanentError) {
+        this.metrics.exporterSendFailed.inc({ exporter: id, reason: err.reason }, spans);
+        return { ok: false, reason: err.reason, spans, detail: lastError, retryable: false };
+      }
+      this.metrics.exporterSendFailed.inc({ exporter: id, reason: 'retryable' }, spans);
+      if (this.hardStop.signal.aborted) {
+        return { ok: false, reason: 'shutdown_deadline', spans, detail: lastError, retryable: true };
+      }
+      const retryable = err instanceof RetryableError ? err : undefined;
+      if (retryable?.retryData) {
+        const rest = spanCount(retryable.retryData);
+        if (spans > rest) this.metrics.exporterSent.inc({ exporter: id }, spans - rest);
+        spans = rest;
+        if (spans === 0) return { ok: true };
+        if (this.sender.kind === 'encoded') payload = this.sender.encode(retryable.retryData);
+        else td = retryable.retryData;
+      }
+      if (!this.retry.enabled) return { ok: false, reason: 'retry_disabled', spans, detail: lastError, retryable: true };
+      const delay = backoff.next(Date.now() - started, retryable?.retryAfterMs);
+      if (delay === undefined) {
+        return {
+          ok: false,
+          reason: 'retry_exhausted',
+          spans,
+          detail: `no more retries left after ${Math.round((Date.now() - started) / 1000)}s: ${lastError}`,
+          retryable: true,
+        };
+      }
+      this.logger.info({ exporter: id, error: lastError, interval_ms: delay, spans }, 'Exporting failed. Will retry the request after interval.');
+      await sleep(delay, this.hardStop.signal);
+    }
+  }
+
+  private recordSuccess(spans: number, res: SendResult | void): void {
+    const rejected = Math.min(spans, Math.max(0, Number(res?.rejectedSpans ?? 0)));
+    if (spans > rejected) this.metrics.exporterSent.inc({ exporter: this.settings.id }, spans - rejected);
+    if (rejected > 0 || res?.message) {
+      // partial_success: the destination accepted the request but not these spans. Not retryable.
+      this.metrics.dropped(this.logger, this.component, rejected, 'rejected_by_destination', res?.message);
+      if (rejected === 0) this.logger.warn({ exporter: this.settings.id, message: res?.message }, 'destination returned a partial_success warning');
+    }
+  }
+
+  /** One attempt, bounded by the timeout and the shutdown deadline even if `send` ignores its signal. */
+  private attempt(td: TraceData | undefined, payload: Uint8Array | undefined): Promise<SendResult | void> {
+    const ctrl = new AbortController();
+    const stop = this.hardStop.signal;
+    return new Promise<SendResult | void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onStop = () => ctrl.abort(new RetryableError('shutdown deadline passed during the send'));
+      const finish = () => {
+        if (timer) clearTimeout(timer);
+        stop.removeEventListener('abort', onStop);
+      };
+      ctrl.signal.addEventListener('abort', () => reject(ctrl.signal.reason), { once: true });
+      if (this.timeoutMs > 0) {
+        timer = setTimeout(() => ctrl.abort(new RetryableError(`request timed out after ${this.timeoutMs}ms`)), this.timeoutMs);
+      }
+      if (stop.aborted) onStop();
+      else stop.addEventListener('abort', onStop, { once: true });
+      let p: Promise<SendResult | void>;
+      try {
+        p = this.sender.kind === 'encoded' ? this.sender.send(payload!, ctrl.signal) : this.sender.send(td!, ctrl.signal);
+      } catch (e) {
+        finish();
+        reject(e);
+        return;
+      }
+      p.then(
+        (r) => {
+          finish();
+          resolve(r);
+        },
+        (e) => {
+          finish();
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Like createQueuedTracesExporter, for exporters whose wire format is the OTLP request itself
+ * (otlp, otlphttp): each batch is encoded once when it is enqueued and only the bytes are held,
+ * so the decoded objects die young (cheap GC), the queue holds ~4x less memory per span, and the
+ * byte bound is exact. A RetryableError's retryData is encoded and retried likewise.
+ */
+export function createQueuedEncodedTracesExporter(
+  settings: CreateSettings,
+  queue: QueueConfig,
+  retry: RetryConfig,
+  encode: (td: TraceData) => Uint8Array,
+  send: SendEncodedFn,
+  opts: Omit<QueuedExporterOptions, 'sizeOf'> = {},
+): QueuedTracesExporter {
+  return new QueuedTracesExporter(settings, queue, retry, { kind: 'encoded', encode, send }, opts);
+}
+
+/**
+ * The one-liner for exporters: a TracesExporter with the shared sending queue and retry loop
+ * around `send`. Example (an exporter's factory.ts):
+ *
+ *   create(cfg, settings) {
+ *     const client = new MyClient(cfg);
+ *     return createQueuedTracesExporter(settings, cfg.queue, cfg.retry, (td, signal) => client.send(td, signal), {
+ *       timeoutMs: cfg.timeoutMs, onShutdown: () => client.close(),
+ *     });
+ *   }
+ */
+export function createQueuedTracesExporter(
+  settings: CreateSettings,
+  queue: QueueConfig,
+  retry: RetryConfig,
+  send: SendFn,
+  opts: QueuedExporterOptions = {},
+): QueuedTracesExporter {
+  return new QueuedTracesExporter(settings, queue, retry, send, opts);
+}

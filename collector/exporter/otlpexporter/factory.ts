@@ -1,0 +1,22 @@
+/**
+ * The `otlp` exporter (alias `otlp_grpc`): OTLP/gRPC to any OTLP backend, behind the shared
+ * sending queue and retry loop (exporterhelper).
+ */
+import type { Factory, TracesExporter } from '../../component/component.js';
+import { createQueuedEncodedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { parseOtlpExporterConfig, type OtlpExporterConfig } from './config.js';
+import { OtlpGrpcSender } from './grpc-sender.js';
+
+export const otlpExporterFactory: Factory<OtlpExporterConfig, TracesExporter> = {
+  kind: 'exporter',
+  type: 'otlp',
+  aliases: ['otlp_grpc'],
+  parseConfig: parseOtlpExporterConfig,
+  create(cfg, settings) {
+    const sender = new OtlpGrpcSender(cfg);
+    return createQueuedEncodedTracesExporter(settings, cfg.queue, cfg.retry, sender.encode, sender.send, {
+      timeoutMs: cfg.timeoutMs,
+      onShutdown: () => sender.close(),
+    });
+  },
+};

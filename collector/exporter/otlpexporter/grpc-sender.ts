@@ -1,0 +1,91 @@
+/**
+ * One OTLP/gRPC channel to the destination (@grpc/grpc-js): TraceService/Export with a raw
+ * (identity) serializer, because the request is already encoded once by otlp-proto.ts — grpc-js
+ * never sees the object model. Compression, headers, TLS and the deadline are set per channel
+ * and per call; failures become RetryableError/PermanentError for the sending queue.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { decodeTraceResponse, encodeTraceRequest } from '../../pdata/otlp-proto.js';
+import type { TraceData } from '../../pdata/model.js';
+import { decodeRpcStatus } from '../../receiver/internal/rpc-status.js';
+import type { SendResult } from '../exporterhelper/errors.js';
+import type { OtlpExporterConfig } from './config.js';
+import { grpcFailure } from './grpc-status.js';
+
+export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+const identity = (b: Buffer): Buffer => b;
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function credentials(cfg: OtlpExporterConfig): grpc.ChannelCredentials {
+  if (!cfg.useTls) return grpc.credentials.createInsecure();
+  const t = cfg.tls;
+  return grpc.credentials.createSsl(t.ca ?? null, t.key ?? null, t.cert ?? null, {
+    rejectUnauthorized: !t.insecureSkipVerify,
+    ...(t.insecureSkipVerify ? { checkServerIdentity: () => undefined } : {}),
+  });
+}
+
+/** The retry delay a failed call's grpc-status-details-bin (google.rpc.Status) asks for, in ms. */
+export function retryDelayFromMetadata(md: grpc.Metadata | undefined): number | undefined {
+  const bin = md?.get('grpc-status-details-bin')[0];
+  if (!bin || typeof bin === 'string') return undefined;
+  try {
+    const s = decodeRpcStatus(bin);
+    return s.retryDelaySeconds === undefined ? undefined : Math.round(s.retryDelaySeconds * 1000);
+  } catch {
+    return undefined; // malformed details: treat as absent
+  }
+}
+
+export class OtlpGrpcSender {
+  private readonly client: grpc.Client;
+  private readonly metadata: grpc.Metadata;
+
+  constructor(private readonly cfg: OtlpExporterConfig) {
+    const options: grpc.ChannelOptions = {
+      'grpc.default_compression_algorithm': cfg.compression === 'gzip' ? grpc.compressionAlgorithms.gzip : grpc.compressionAlgorithms.identity,
+      'grpc.max_send_message_length': -1,
+      'grpc.primary_user_agent': 'meshtrace-collector',
+    };
+    if (cfg.useTls && cfg.tls.serverNameOverride) options['grpc.ssl_target_name_override'] = cfg.tls.serverNameOverride;
+    this.client = new grpc.Client(cfg.address, credentials(cfg), options);
+    this.metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(cfg.headers)) this.metadata.set(k.toLowerCase(), v);
+  }
+
+  /** Encodes once, at enqueue time (the sending queue holds only these bytes). */
+  encode = (td: TraceData): Uint8Array => encodeTraceRequest(td);
+
+  send = (request: Uint8Array, signal: AbortSignal): Promise<SendResult | void> => {
+    const payload = toBuffer(request);
+    return new Promise((resolve, reject) => {
+      const options: grpc.CallOptions = this.cfg.timeoutMs > 0 ? { deadline: Date.now() + this.cfg.timeoutMs } : {};
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, payload, this.metadata, options, (err, resp) => {
+        signal.removeEventListener('abort', onAbort);
+        if (err) {
+          reject(grpcFailure(err.code, err.details || err.message, retryDelayFromMetadata(err.metadata)));
+          return;
+        }
+        try {
+          const ps = resp && resp.length > 0 ? decodeTraceResponse(resp).partialSuccess : undefined;
+          if (!ps) return resolve();
+          resolve({ rejectedSpans: Number(ps.rejectedSpans ?? 0), message: ps.errorMessage || undefined });
+        } catch (e) {
+          // The data arrived (status OK); an unreadable response body loses nothing.
+          resolve({ message: `unreadable ExportTraceServiceResponse: ${(e as Error).message}` });
+        }
+      });
+      const onAbort = () => call.cancel();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+
+  close(): void {
+    this.client.close();
+  }
+}

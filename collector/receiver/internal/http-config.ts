@@ -1,0 +1,121 @@
+/**
+ * The HTTP server settings every HTTP receiver shares, with the OpenTelemetry Collector's
+ * confighttp key names and defaults (`endpoint`, `max_request_body_size`, `read_header_timeout`,
+ * `read_timeout`, `idle_timeout`, `cors`, `response_headers`, `compression_algorithms`).
+ */
+import type { ConfigIssues } from '../../config/issues.js';
+import {
+  join,
+  readBool,
+  readDuration,
+  readEndpoint,
+  readInt,
+  readObject,
+  readSize,
+  readStringList,
+  readStringMap,
+} from '../../config/validate.js';
+
+export const DEFAULT_MAX_REQUEST_BODY_SIZE = 20 * 1024 * 1024; // confighttp's default: 20 MiB
+
+export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'zlib'] as const;
+
+export interface CorsConfig {
+  allowedOrigins: string[];
+  allowedHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+export interface HttpServerConfig {
+  endpoint: string;
+  /** Limit on the request body as received and, separately, after decompression (bytes). */
+  maxRequestBodySize: number;
+  /** Time allowed to receive the request headers (0 = no limit). */
+  readHeaderTimeoutMs: number;
+  /** Time allowed to receive the whole request, headers and body (0 = no limit). */
+  readTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  idleTimeoutMs: number;
+  cors?: CorsConfig;
+  responseHeaders: Record<string, string>;
+  /** Content-Encodings accepted (besides identity). */
+  compressionAlgorithms: string[];
+}
+
+/** Keys of confighttp.ServerConfig this collector reads; a receiver adds its own. */
+export const HTTP_SERVER_KEYS = [
+  'endpoint',
+  'max_request_body_size',
+  'read_header_timeout',
+  'read_timeout',
+  'idle_timeout',
+  'write_timeout',
+  'cors',
+  'response_headers',
+  'compression_algorithms',
+  'include_metadata',
+  'tls',
+  'auth',
+] as const;
+
+/**
+ * Reads the confighttp keys of an already key-checked mapping `o` found at `path`.
+ * Options that would change security (tls, auth) are refused rather than silently ignored.
+ */
+export function readHttpServerConfig(
+  o: Record<string, unknown>,
+  path: string,
+  issues: ConfigIssues,
+  defaultEndpoint: string,
+): HttpServerConfig {
+  const endpoint = readEndpoint(o.endpoint, join(path, 'endpoint'), issues, defaultEndpoint);
+  const maxRequestBodySize = readSize(o.max_request_body_size, join(path, 'max_request_body_size'), issues, DEFAULT_MAX_REQUEST_BODY_SIZE, {
+    min: 1,
+  });
+  const readHeaderTimeoutMs = readDuration(o.read_header_timeout, join(path, 'read_header_timeout'), issues, 60_000);
+  const readTimeoutMs = readDuration(o.read_timeout, join(path, 'read_timeout'), issues, 60_000);
+  const idleTimeoutMs = readDuration(o.idle_timeout, join(path, 'idle_timeout'), issues, 60_000);
+  if (o.write_timeout !== undefined && o.write_timeout !== null) {
+    readDuration(o.write_timeout, join(path, 'write_timeout'), issues, 30_000);
+    issues.warn(join(path, 'write_timeout'), 'accepted for compatibility; this collector answers with small bodies and does not enforce it');
+  }
+  if (o.include_metadata !== undefined && o.include_metadata !== null) {
+    readBool(o.include_metadata, join(path, 'include_metadata'), issues, false);
+    issues.warn(join(path, 'include_metadata'), 'not supported: request metadata is not passed down the pipeline; ignored');
+  }
+  if (o.tls !== undefined && o.tls !== null) {
+    issues.error(join(path, 'tls'), 'TLS is not supported by this receiver yet; terminate TLS in front of it (e.g. the Istio sidecar)');
+  }
+  if (o.auth !== undefined && o.auth !== null) {
+    issues.error(join(path, 'auth'), 'authenticator extensions are not supported by this collector');
+  }
+  const responseHeaders = readStringMap(o.response_headers, join(path, 'response_headers'), issues);
+  const compressionAlgorithms = readStringList(o.compression_algorithms, join(path, 'compression_algorithms'), issues, [
+    ...SUPPORTED_ENCODINGS,
+  ]);
+  compressionAlgorithms.forEach((a, i) => {
+    if (!(SUPPORTED_ENCODINGS as readonly string[]).includes(a)) {
+      issues.error(`${join(path, 'compression_algorithms')}[${i}]`, `unsupported compression "${a}" (supported: ${SUPPORTED_ENCODINGS.join(', ')})`);
+    }
+  });
+  let cors: CorsConfig | undefined;
+  if (o.cors !== undefined && o.cors !== null) {
+    const cpath = join(path, 'cors');
+    const c = readObject(o.cors, cpath, issues, ['allowed_origins', 'allowed_headers', 'max_age']);
+    cors = {
+      allowedOrigins: readStringList(c.allowed_origins, join(cpath, 'allowed_origins'), issues),
+      allowedHeaders: readStringList(c.allowed_headers, join(cpath, 'allowed_headers'), issues),
+      maxAgeSeconds: readInt(c.max_age, join(cpath, 'max_age'), issues, 0, { min: 0 }),
+    };
+  }
+  return {
+    endpoint,
+    maxRequestBodySize,
+    readHeaderTimeoutMs,
+    readTimeoutMs,
+    idleTimeoutMs,
+    cors,
+    responseHeaders,
+    compressionAlgorithms,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * HTTP plumbing shared by the HTTP receivers (OTLP/HTTP, Zipkin): a node:http server with
+ * confighttp's limits, and a bounded body reader. The limits exist so that no client can make
+ * the collector hold unbounded memory or a connection forever:
+ * - the body as received is capped (`max_request_body_size`, Content-Length checked up front);
+ * - the decompressed body is capped separately, by inflating through zlib with
+ *   `maxOutputLength`, so a gzip bomb is refused after at most that many bytes are produced;
+ * - headers and the whole request must arrive within `read_header_timeout` / `read_timeout`
+ *   (slowloris), idle keep-alive connections close after `idle_timeout`.
+ */
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { parseHostPort } from '../../config/validate.js';
+import type { CorsConfig, HttpServerConfig } from './http-config.js';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+
+/** An answer a handler gives instead of its normal one; the receiver renders the body. */
+export class HttpError extends Error {
+  /** Set on back-pressure answers: the Retry-After value, also sent as RetryInfo. */
+  retryAfterSeconds?: number;
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** Close the connection after answering (the body was not read to its end). */
+    readonly closeConnection = false,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+}
+
+/**
+ * Reads the request body, refusing more than `max` bytes: by Content-Length before reading,
+ * else while streaming. Rejects with HttpError 413 / 400.
+ */
+export function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    const n = Number(declared);
+    if (!Number.isSafeInteger(n) || n < 0) return Promise.reject(new HttpError(400, `invalid Content-Length: ${declared}`, {}, true));
+    if (n > max) {
+      return Promise.reject(new HttpError(413, `request body of ${n} bytes exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true));
+    }
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > max) {
+        finish(new HttpError(413, `request body exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = (e: Error) => finish(new HttpError(400, `error reading the request body: ${e.message}`, {}, true));
+    const onAborted = () => finish(new HttpError(400, 'the client aborted the request', {}, true));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** Content-Encoding values this module can decode, mapped to the algorithm name in configs. */
+const ENCODING_ALGORITHM: Record<string, string> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', zlib: 'zlib' };
+
+/** Whether the bytes start with a zlib (RFC 1950) header rather than raw deflate. */
+function hasZlibHeader(b: Buffer): boolean {
+  return b.length >= 2 && (b[0] & 0x0f) === 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
+}
+
+/**
+ * Undoes Content-Encoding. The inflated size is capped at `max` bytes: zlib stops producing
+ * output (and we answer 413) as soon as the cap is passed, so a bomb never inflates in memory.
+ */
+export async function decodeContentEncoding(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  max: number,
+  allowed: readonly string[],
+): Promise<Buffer> {
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  const algorithm = ENCODING_ALGORITHM[enc];
+  if (algorithm === undefined || !allowed.includes(algorithm)) {
+    throw new HttpError(400, `unsupported Content-Encoding: ${contentEncoding} (supported: ${['identity', ...allowed].join(', ')})`);
+  }
+  const opts = { maxOutputLength: max };
+  try {
+    if (algorithm === 'gzip') return await gunzip(body, opts);
+    // "deflate" is the zlib format (RFC 9110), but some clients send raw deflate: accept both.
+    return hasZlibHeader(body) ? await inflate(body, opts) : await inflateRaw(body, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new HttpError(413, `decompressed request body exceeds the limit of ${max} bytes (max_request_body_size)`);
+    }
+    throw new HttpError(400, `invalid ${enc} request body: ${err.message}`);
+  }
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  if (!contentType) return '';
+  const i = contentType.indexOf(';');
+  return (i < 0 ? contentType : contentType.slice(0, i)).trim().toLowerCase();
+}
+
+function originAllowed(origin: string, cors: CorsConfig): boolean {
+  for (const pattern of cors.allowedOrigins) {
+    if (pattern === '*') return true;
+    if (!pattern.includes('*')) {
+      if (pattern === origin) return true;
+      continue;
+    }
+    // One wildcard, as rs/cors allows: `https://*.example.com`.
+    const [pre, post] = [pattern.slice(0, pattern.indexOf('*')), pattern.slice(pattern.indexOf('*') + 1)];
+    if (origin.length >= pre.length + post.length && origin.startsWith(pre) && origin.endsWith(post)) return true;
+  }
+  return false;
+}
+
+/** CORS headers for an actual (non-preflight) request from an allowed origin. */
+function corsHeaders(req: http.IncomingMessage, cors: CorsConfig | undefined): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!cors || !origin || !originAllowed(origin, cors)) return {};
+  return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+}
+
+/** Answers a CORS preflight (OPTIONS with Access-Control-Request-Method). */
+function preflight(req: http.IncomingMessage, cors: CorsConfig): HttpAnswer {
+  const origin = req.headers.origin ?? '';
+  if (!originAllowed(origin, cors)) return { status: 403, headers: { Vary: 'Origin' }, body: 'origin not allowed\n' };
+  const headers: Record<string, string> = {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'POST',
+    Vary: 'Origin',
+  };
+  const requested = req.headers['access-control-request-headers'];
+  if (requested) {
+    // Content-Type, Content-Encoding and friends are always allowed; others when configured.
+    const always = ['content-type', 'content-encoding', 'accept', 'accept-encoding', 'x-requested-with'];
+    const allowed = new Set([...always, ...cors.allowedHeaders.map((h) => h.toLowerCase())]);
+    const wanted = requested.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const star = cors.allowedHeaders.includes('*');
+    headers['Access-Control-Allow-Headers'] = wanted.filter((h) => star || allowed.has(h)).join(', ');
+  }
+  if (cors.maxAgeSeconds > 0) headers['Access-Control-Max-Age'] = String(cors.maxAgeSeconds);
+  return { status: 204, headers };
+}
+
+export type HttpHandler = (req: http.IncomingMessage) => Promise<HttpAnswer>;
+
+export interface RunningHttpServer {
+  readonly server: http.Server;
+  readonly port: number;
+  readonly address: string;
+  /** Stops accepting, lets requests in flight finish; force-closes when `deadline` fires. */
+  close(deadline: AbortSignal): Promise<void>;
+}
+
+function listenHost(host: string): string | undefined {
+  return host === '' ? undefined : host; // ":4318" means all interfaces, as in Go.
+}
+
+/**
+ * Starts a node:http server with the config's limits. `handler` answers every request (its
+ * HttpError rejections go through `renderError`, everything else becomes a 500 that never
+ * exposes internals). Resolves once listening.
+ */
+export async function startHttpServer(
+  cfg: HttpServerConfig,
+  handler: HttpHandler,
+  renderError: (req: http.IncomingMessage, err: HttpError) => HttpAnswer,
+  onUnexpected: (err: unknown) => void,
+): Promise<RunningHttpServer> {
+  const hp = parseHostPort(cfg.endpoint);
+  if (!hp) throw new Error(`invalid endpoint ${cfg.endpoint}`);
+  const requestTimeout = cfg.readTimeoutMs;
+  // Node refuses headersTimeout > requestTimeout; the whole-request limit bounds the headers too.
+  const headersTimeout = requestTimeout > 0 && cfg.readHeaderTimeoutMs > 0 ? Math.min(cfg.readHeaderTimeoutMs, requestTimeout) : cfg.readHeaderTimeoutMs || requestTimeout;
+  const timeouts = [headersTimeout, requestTimeout].filter((t) => t > 0);
+  const server = http.createServer({
+    headersTimeout: headersTimeout > 0 ? headersTimeout : undefined,
+    requestTimeout,
+    keepAliveTimeout: cfg.idleTimeoutMs,
+    // Node checks the two timeouts above on this interval (default 30 s); short limits need a
+    // shorter check or they would be enforced late.
+    connectionsCheckingInterval: timeouts.length ? Math.max(50, Math.min(30_000, Math.floor(Math.min(...timeouts) / 4))) : 30_000,
+    maxHeaderSize: 64 * 1024,
+  });
+
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse, a: HttpAnswer, close: boolean) => {
+    if (res.headersSent || res.destroyed) return;
+    const headers: Record<string, string> = { ...cfg.responseHeaders, ...corsHeaders(req, cfg.cors), ...a.headers };
+    if (close) headers.Connection = 'close';
+    const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
+    headers['Content-Length'] = String(body?.length ?? 0);
+    res.writeHead(a.status, headers);
+    res.end(body);
+  };
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (cfg.cors && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      respond(req, res, preflight(req, cfg.cors), false);
+      req.resume();
+      return;
+    }
+    handler(req).then(
+      (a) => respond(req, res, a, false),
+      (e: unknown) => {
+        if (e instanceof HttpError) {
+          respond(req, res, renderError(req, e), e.closeConnection || !req.complete);
+        } else {
+          onUnexpected(e);
+          respond(req, res, renderError(req, new HttpError(500, 'internal error while handling the request')), !req.complete);
+        }
+      },
+    );
+  });
+  // Malformed HTTP (bad request line, oversized headers): answer 400/431 and close, never throw.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(hp.port, listenHost(hp.host), () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+
+  return {
+    server,
+    port: addr.port,
+    address: addr.address,
+    close(deadline: AbortSignal): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const force = () => server.closeAllConnections();
+        if (deadline.aborted) force();
+        else deadline.addEventListener('abort', force, { once: true });
+        server.close(() => {
+          deadline.removeEventListener('abort', force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

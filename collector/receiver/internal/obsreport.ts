@@ -1,0 +1,29 @@
+/**
+ * Receiver bookkeeping with the Collector's metric names: spans accepted, spans refused (with a
+ * reason label), and a log line for every refusal so no span disappears without a trace.
+ */
+import type { CreateSettings } from '../../component/component.js';
+
+export class ReceiverObs {
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly transport: string,
+  ) {}
+
+  accepted(spans: number): void {
+    if (spans > 0) this.settings.metrics.receiverAccepted.inc({ receiver: this.settings.id, transport: this.transport }, spans);
+  }
+
+  refused(spans: number, reason: string, message: string, retryable: boolean): void {
+    if (spans <= 0) return;
+    this.settings.metrics.receiverRefused.inc({ receiver: this.settings.id, transport: this.transport, reason }, spans);
+    // Retryable refusals are kept by the client; permanent ones are lost: warn about those.
+    const log = retryable ? this.settings.logger.info.bind(this.settings.logger) : this.settings.logger.warn.bind(this.settings.logger);
+    log({ receiver: this.settings.id, transport: this.transport, refused_spans: spans, reason, retryable, detail: message }, 'spans refused');
+  }
+
+  /** A request refused before its spans could be counted (bad body, too large, ...). */
+  badRequest(status: number | string, message: string): void {
+    this.settings.logger.warn({ receiver: this.settings.id, transport: this.transport, status, detail: message }, 'request refused');
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The `otlp` receiver: OTLP/gRPC and OTLP/HTTP (protobuf and JSON) into the pipeline, answering
+ * as the OTLP specification says (docs/receivers.md lists every answer):
+ * - 200 / OK with ExportTraceServiceResponse, `partial_success` when spans were rejected
+ *   (invalid IDs: see ../internal/span-validation.ts);
+ * - bad data → HTTP 400 / INVALID_ARGUMENT with google.rpc.Status saying what is wrong;
+ * - back-pressure → HTTP 503 (429 for memory) + Retry-After / UNAVAILABLE (RESOURCE_EXHAUSTED +
+ *   RetryInfo for memory), so the client keeps the data and retries.
+ */
+import type http from 'node:http';
+import type { CreateSettings, Host, TraceConsumer, TracesReceiver } from '../../component/component.js';
+import { decodeTraceRequest, encodeTraceResponse } from '../../pdata/otlp-proto.js';
+import { decodeTraceRequestJson } from '../../pdata/otlp-json-decode.js';
+import { spanCount, type TraceData } from '../../pdata/model.js';
+import type { OtlpHttpConfig, OtlpReceiverConfig } from './config.js';
+import { startGrpcServer, type ExportResult, type RunningGrpcServer } from './grpc-server.js';
+import { decodeContentEncoding, HttpError, mediaType, readBody, startHttpServer, type HttpAnswer, type RunningHttpServer } from '../internal/http-server.js';
+import { rejectInvalidSpans } from '../internal/span-validation.js';
+import { backpressureRefusal, pushTraces, type Refusal } from '../internal/refusal.js';
+import { ReceiverObs } from '../internal/obsreport.js';
+import { encodeRpcStatus, GrpcCode, rpcStatusJson } from '../internal/rpc-status.js';
+
+const PROTOBUF = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+
+/** What came of one export request, whatever its transport. */
+type Outcome =
+  | { ok: true; rejected: number; rejectMessage: string }
+  | { ok: false; refusal: Refusal };
+
+export class OtlpReceiver implements TracesReceiver {
+  private host?: Host;
+  private grpcServer?: RunningGrpcServer;
+  private httpServer?: RunningHttpServer;
+  private readonly grpcObs: ReceiverObs;
+  private readonly httpObs: ReceiverObs;
+
+  constructor(
+    private readonly cfg: OtlpReceiverConfig,
+    private readonly settings: CreateSettings,
+    private readonly next: TraceConsumer,
+  ) {
+    this.grpcObs = new ReceiverObs(settings, 'grpc');
+    this.httpObs = new ReceiverObs(settings, 'http');
+  }
+
+  /** Ports actually bound (useful with port 0). */
+  get grpcPort(): number | undefined {
+    return this.grpcServer?.port;
+  }
+  get httpPort(): number | undefined {
+    return this.httpServer?.port;
+  }
+
+  async start(host: Host): Promise<void> {
+    this.host = host;
+    const onUnexpected = (e: unknown) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the OTLP receiver');
+    try {
+      if (this.cfg.grpc) {
+        this.grpcServer = await startGrpcServer(this.cfg.grpc, (req) => this.handleGrpc(req), onUnexpected);
+        this.settings.logger.info({ receiver: this.settings.id, endpoint: this.cfg.grpc.endpoint, port: this.grpcServer.port }, 'OTLP/gRPC receiver listening');
+      }
+      if (this.cfg.http) {
+        const httpCfg = this.cfg.http;
+        this.httpServer = await startHttpServer(httpCfg, (req) => this.handleHttp(req, httpCfg), renderHttpError, onUnexpected);
+        this.settings.logger.info({ receiver: this.settings.id, endpoint: httpCfg.endpoint, port: this.httpServer.port }, 'OTLP/HTTP receiver listening');
+      }
+    } catch (e) {
+      await this.shutdown(AbortSignal.abort());
+      throw new Error(`receiver ${this.settings.id}: cannot listen: ${(e as Error).message}`);
+    }
+  }
+
+  async shutdown(deadline: AbortSignal): Promise<void> {
+    await Promise.all([this.grpcServer?.close(deadline), this.httpServer?.close(deadline)]);
+    this.grpcServer = undefined;
+    this.httpServer = undefined;
+  }
+
+  /** Validates, pushes on, counts. Shared by both transports. */
+  private async consume(td: TraceData, obs: ReceiverObs): Promise<Outcome> {
+    const rej = rejectInvalidSpans(td);
+    if (rej.count > 0) {
+      for (const [reason, n] of Object.entries(rej.byReason)) obs.refused(n, reason, rej.message, false);
+    }
+    const n = spanCount(td);
+    if (n > 0) {
+      const refusal = await pushTraces(this.next, td);
+      if (refusal) {
+        obs.refused(n, refusal.reason, refusal.message, refusal.retryable);
+        return { ok: false, refusal };
+      }
+      obs.accepted(n);
+    }
+    return { ok: true, rejected: rej.count, rejectMessage: rej.message };
+  }
+
+  private async handleGrpc(request: Buffer): Promise<ExportResult> {
+    const bp = backpressureRefusal(this.host);
+    if (bp) {
+      this.grpcObs.badRequest(bp.grpcCode, bp.message);
+      return { ok: false, code: bp.grpcCode, message: bp.message, retryAfterSeconds: bp.retryAfterSeconds };
+    }
+    let td: TraceData;
+    try {
+      td = decodeTraceRequest(request);
+    } catch (e) {
+      const message = `invalid ExportTraceServiceRequest protobuf: ${(e as Error).message}`;
+      this.grpcObs.badRequest('INVALID_ARGUMENT', message);
+      return { ok: false, code: GrpcCode.INVALID_ARGUMENT, message };
+    }
+    const out = await this.consume(td, this.grpcObs);
+    if (!out.ok) {
+      const r = out.refusal;
+      return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
+    }
+    return { ok: true, response: encodeTraceResponse(out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined) };
+  }
+
+  private async handleHttp(req: http.IncomingMessage, cfg: OtlpHttpConfig): Promise<HttpAnswer> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path !== cfg.tracesUrlPath) {
+      const hint = path === '/v1/metrics' || path === '/v1/logs' ? ' (this collector receives traces only)' : '';
+      throw new HttpError(404, `404 page not found: ${path}${hint}; traces are received at POST ${cfg.tracesUrlPath}`);
+    }
+    if (req.method !== 'POST') {
+      throw new HttpError(405, `405 method not allowed, supported: [POST]`, { Allow: 'POST' });
+    }
+    const type = mediaType(req.headers['content-type']);
+    if (type !== PROTOBUF && type !== JSON_TYPE) {
+      throw new HttpError(415, `415 unsupported media type, supported: [${JSON_TYPE}, ${PROTOBUF}]; got ${JSON.stringify(req.headers['content-type'] ?? '')}`);
+    }
+    const bp = backpressureRefusal(this.host);
+    if (bp) throw refusalError(bp);
+
+    const raw = await readBody(req, cfg.maxRequestBodySize);
+    const body = await decodeContentEncoding(raw, req.headers['content-encoding'], cfg.maxRequestBodySize, cfg.compressionAlgorithms);
+    let td: TraceData;
+    try {
+      td = type === PROTOBUF ? decodeTraceRequest(body) : decodeTraceRequestJson(body);
+    } catch (e) {
+      const what = type === PROTOBUF ? 'invalid ExportTraceServiceRequest protobuf' : 'invalid OTLP/JSON';
+      throw new HttpError(400, `${what}: ${(e as Error).message}`);
+    }
+    const out = await this.consume(td, this.httpObs);
+    if (!out.ok) throw refusalError(out.refusal);
+    const partial = out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined;
+    if (type === JSON_TYPE) {
+      // proto3 JSON: int64 as a decimal string.
+      const json = partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
+      return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(json) };
+    }
+    return { status: 200, headers: { 'Content-Type': PROTOBUF }, body: encodeTraceResponse(partial) };
+  }
+}
+
+function refusalError(r: Refusal): HttpError {
+  const headers: Record<string, string> = r.retryable ? { 'Retry-After': String(r.retryAfterSeconds) } : {};
+  const e = new HttpError(r.httpStatus, r.message, headers);
+  if (r.retryable) e.retryAfterSeconds = r.retryAfterSeconds;
+  return e;
+}
+
+/** google.rpc.Status in the request's content type (text for anything else). */
+function renderHttpError(req: http.IncomingMessage, err: HttpError): HttpAnswer {
+  const type = mediaType(req.headers['content-type']);
+  const status = { code: grpcCodeOf(err.status), message: err.message, retryDelaySeconds: err.retryAfterSeconds };
+  if (type === PROTOBUF) {
+    return { status: err.status, headers: { ...err.headers, 'Content-Type': PROTOBUF }, body: encodeRpcStatus(status) };
+  }
+  if (type === JSON_TYPE) {
+    return { status: err.status, headers: { ...err.headers, 'Content-Type': JSON_TYPE }, body: rpcStatusJson(status) };
+  }
+  return { status: err.status, headers: { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` };
+}
+
+/** The google.rpc.Code matching an HTTP status (as grpc-gateway maps them). */
+function grpcCodeOf(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+    case 413:
+      return GrpcCode.INVALID_ARGUMENT;
+    case 404:
+      return 5; // NOT_FOUND
+    case 405:
+    case 415:
+      return 12; // UNIMPLEMENTED
+    case 429:
+      return GrpcCode.RESOURCE_EXHAUSTED;
+    case 503:
+      return GrpcCode.UNAVAILABLE;
+    default:
+      return GrpcCode.INTERNAL;
+  }
+}

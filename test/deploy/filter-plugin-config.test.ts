@@ -1,0 +1,62 @@
+/**
+ * The real built filter (build/meshtrace-filter.wasm, in the proxy-wasm test host) accepts the
+ * pluginConfig of every WasmPlugin we ship and of the local Envoy setup, under the root id they
+ * name, and stamps exactly the request headers that the Telemetry custom tags read.
+ */
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { ProxyWasmHost } from '../proxy-wasm-host/index.js';
+import { releaseWasmPath } from './filter-facts.js';
+import { readText, repoPath, resourceInFile } from './manifests.js';
+
+const wasmPath = repoPath(releaseWasmPath());
+const plugins = ['wasmplugin/wasmplugin-namespace.yaml', 'wasmplugin/wasmplugin-gateway.yaml', 'wasmplugin/wasmplugin-https.example.yaml']
+  .map((f) => [f, resourceInFile(f)] as const);
+const telemetry = resourceInFile('manifests/istio/telemetry.yaml');
+const tagHeader = (tag: string): string => telemetry.spec.tracing[0].customTags[tag].header.name;
+
+function loadFilter(rootId: string): ProxyWasmHost {
+  expect(fs.existsSync(wasmPath), `${releaseWasmPath()} missing: run npm run build:filter first`).toBe(true);
+  return ProxyWasmHost.load(fs.readFileSync(wasmPath), { rootId });
+}
+
+const header = (headers: [string, string][], name: string): string[] => headers.filter(([k]) => k === name).map(([, v]) => v);
+
+describe.each(plugins)('%s', (_file, plugin) => {
+  it('is accepted by the filter under its pluginName', () => {
+    const host = loadFilter(plugin.spec.pluginName);
+    const r = host.configure(plugin.spec.pluginConfig);
+    expect(r.error).toBeNull();
+    expect(r.accepted).toBe(true);
+    expect(r.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
+  it('stamps the headers the Telemetry customTags read (a forged stamp replaced)', () => {
+    const host = loadFilter(plugin.spec.pluginName);
+    expect(host.configure(plugin.spec.pluginConfig).accepted).toBe(true);
+    const gateway = plugin.spec.pluginConfig.gateway === true;
+    const res = host.request({
+      properties: { 'xds.listener_direction': 1n, 'xds.cluster_name': 'inbound|9080||' },
+      requestHeaders: [[':method', 'GET'], [':path', '/productpage'], [':authority', 'productpage:9080'],
+        [tagHeader('meshtrace.kind'), 'client'], [tagHeader('meshtrace.direction'), 'outbound']],
+    });
+    expect(res.trapped).toBe(false);
+    expect(header(res.requestHeaders, tagHeader('meshtrace.kind'))).toEqual(['server']);
+    if (!gateway) expect(header(res.requestHeaders, tagHeader('meshtrace.direction'))).toEqual(['inbound']);
+  });
+});
+
+it('the local Envoy setup\'s wasm configuration is accepted too', () => {
+  const envoy = parseYaml(readText('test/envoy/envoy-otel.yaml'), { merge: true });
+  const wasm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config;
+  const host = loadFilter(wasm.root_id);
+  const r = host.configure(wasm.configuration.value);
+  expect(r.accepted).toBe(true);
+});
+
+it('a pluginConfig the filter cannot use is refused (the check above is real)', () => {
+  const host = loadFilter('meshtrace');
+  const r = host.configure({ ...plugins[0]![1].spec.pluginConfig, kind_header: 'X-Meshtrace-Kind' });
+  expect(r.accepted).toBe(false);
+});
