@@ -188,6 +188,19 @@ service:
     expect(none.service.telemetry.metrics.endpoint).toBeNull();
   });
 
+  it('supports YAML anchors and << merge keys like go-yaml', () => {
+    const cfg = load(`
+receivers: { fake: {} }
+processors:
+  batch/a: &common { send_batch_size: 10, timeout: 1s }
+  batch/b: { <<: *common, timeout: 2s }
+exporters: { debug: {} }
+service: { pipelines: { traces: { receivers: [fake], processors: [batch/a, batch/b], exporters: [debug] } } }
+`);
+    expect(cfg.processors.get('batch/a')?.config).toMatchObject({ sendBatchSize: 10, timeoutMs: 1000 });
+    expect(cfg.processors.get('batch/b')?.config).toMatchObject({ sendBatchSize: 10, timeoutMs: 2000 });
+  });
+
   it('maps the Collector log levels', () => {
     expect(load(`${MINIMAL}  telemetry: { logs: { level: panic, encoding: console } }\n`).service.telemetry.logs.level).toBe('fatal');
   });

@@ -117,7 +117,8 @@ function mergeTwo(a: unknown, b: unknown): unknown {
 }
 
 function parseYamlText(text: string, source: string, issues: ConfigIssues): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: YAML `<<` merge keys, which go-yaml (the Collector's parser) supports.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) issues.error(source, `YAML syntax error: ${e.message.split('\n')[0]}`);
     return undefined;

@@ -173,9 +173,19 @@ describe('OTLP/JSON decoder', () => {
     ['not an object', '[]', /^expected an object, got an array$/],
     ['resourceSpans not a list', '{"resourceSpans":{}}', /^resourceSpans: expected an array, got an object$/],
     ['a resource that is a string', '{"resourceSpans":[{"resource":"x"}]}', /^resourceSpans\[0\]\.resource: expected an object, got "x"$/],
-    ['values nested too deep', JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'k', value: nest(70) }] } }] }), /nested deeper than 64 levels/],
+    ['values nested too deep', JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'k', value: nest(31) }] } }] }), /nested deeper than 30 levels/],
   ])('rejects a body that is %s', (_n, body, message) => {
     expect(() => decodeTraceRequestJson(body)).toThrow(message);
+  });
+
+  it('the deepest values it accepts still encode to protobuf (protobufjs refuses depth > 100)', () => {
+    const kv = (d: number): unknown => (d === 0 ? { stringValue: 'leaf' } : { kvlistValue: { values: [{ key: 'k', value: kv(d - 1) }] } });
+    const body = JSON.stringify({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', events: [{ name: 'e', attributes: [{ key: 'deep', value: kv(30) }] }] }] }] }],
+    });
+    const td = decodeTraceRequestJson(body);
+    expect(() => decodeTraceRequest(encodeTraceRequest(td))).not.toThrow();
+    expect(() => decodeTraceRequestJson(body.replace('{"stringValue":"leaf"}', '{"kvlistValue":{"values":[{"key":"k","value":{"stringValue":"leaf"}}]}}'))).toThrow(/nested deeper than 30 levels/);
   });
 
   it('an empty request is valid', () => {

@@ -142,7 +142,6 @@ function enumValue(v: unknown, path: string, names: Record<string, number>): num
   throw new OtlpJsonError(path, `expected an integer or one of ${Object.keys(names).join(', ')}, got ${describe(v)}`);
 }
 
-const HEX_RE = /^[0-9a-fA-F]*$/;
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const EMPTY = new Uint8Array(0);
 
@@ -155,7 +154,11 @@ function id(v: unknown, path: string, bytes: 16 | 8): Uint8Array {
   const hexLen = bytes * 2;
   const b64Len = bytes === 16 ? 24 : 12;
   if (typeof v === 'string') {
-    if (v.length === hexLen && HEX_RE.test(v)) return Buffer.from(v, 'hex');
+    if (v.length === hexLen) {
+      // Buffer.from(…, 'hex') stops at the first pair that is not hex: full length = valid hex.
+      const b = Buffer.from(v, 'hex');
+      if (b.length === bytes) return b;
+    }
     if (v.length === b64Len && BASE64_RE.test(v)) {
       const b = Buffer.from(v, 'base64');
       if (b.length === bytes) return b;
@@ -169,8 +172,15 @@ function bytesValue(v: unknown, path: string): Uint8Array {
   throw new OtlpJsonError(path, `expected base64 bytes, got ${describe(v)}`);
 }
 
+/**
+ * Nesting allowed for array/kvlist values. protobufjs (like protoc) refuses messages nested
+ * deeper than 100, and a kvlist level costs 3 message levels below the 6 of an event attribute:
+ * 30 keeps every decoded request encodable for the exporters.
+ */
+export const MAX_VALUE_NESTING = 30;
+
 function anyValue(v: unknown, path: string, depth: number): AnyValue {
-  if (depth > 64) throw new OtlpJsonError(path, 'values nested deeper than 64 levels');
+  if (depth > MAX_VALUE_NESTING) throw new OtlpJsonError(path, `values nested deeper than ${MAX_VALUE_NESTING} levels`);
   const o = obj(v, path);
   let x: unknown;
   if ((x = field(o, 'stringValue', 'string_value')) !== undefined) return { stringValue: str(x, `${path}.stringValue`) };

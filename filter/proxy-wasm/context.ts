@@ -57,8 +57,8 @@ export class StreamContext {
   removeResponseHeader(name: string): void { host.removeHeaderMapValue(MapType.ResponseHeaders, name); }
 }
 
-/** Alias in the Rust SDK's naming. */
-export type HttpContext = StreamContext;
+/** The Rust SDK's name for a stream context; extend either. */
+export class HttpContext extends StreamContext {}
 
 // ---- registry ------------------------------------------------------------------------------
 

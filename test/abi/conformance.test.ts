@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModuleInterface } from '../proxy-wasm-host/wasm-binary.js';
 import { ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, REQUIRED_FILTER_EXPORTS, ENVOY_CALLBACK_EXPORTS } from '../proxy-wasm-host/envoy-abi.js';
-import { FILTER_WASM, EMPTY_WASM, PROBE_WASM, INVALID, built } from './helpers.js';
+import { FILTER_WASM, EMPTY_WASM, PROBE_WASM, API_CHECK_WASM, INVALID, built } from './helpers.js';
 
 // "module.name": "params -> results" (Word = i32 on wasm32; int64_t/uint64_t = i64).
 const ENVOY_PROVIDES: Record<string, string> = {
@@ -102,11 +102,24 @@ describe('ABI conformance of build/meshtrace-filter.wasm', () => {
     expect(hostSet).toEqual(ENVOY_PROVIDES);
   });
 
-  for (const [label, path] of [['meshtrace-filter', FILTER_WASM], ['empty-filter', EMPTY_WASM], ['probe-filter', PROBE_WASM]] as const) {
+  for (const [label, path] of [['meshtrace-filter', FILTER_WASM], ['empty-filter', EMPTY_WASM], ['probe-filter', PROBE_WASM], ['api-check (every host call the layer wraps)', API_CHECK_WASM]] as const) {
     it(`${label}: every import is one Envoy provides and every required export is there`, () => {
       expect(conformanceProblems(built(path), REQUIRED_FILTER_EXPORTS)).toEqual([]);
     });
   }
+
+  it('the layer wraps the host calls the issue asks for (api-check imports them all)', () => {
+    const names = readModuleInterface(built(API_CHECK_WASM)).imports.map((i) => `${i.module}.${i.name}`).sort();
+    expect(names).toEqual([
+      'env.proxy_add_header_map_value', 'env.proxy_continue_stream', 'env.proxy_define_metric', 'env.proxy_get_buffer_bytes',
+      'env.proxy_get_current_time_nanoseconds', 'env.proxy_get_header_map_pairs', 'env.proxy_get_header_map_value',
+      'env.proxy_get_log_level', 'env.proxy_get_metric', 'env.proxy_get_property', 'env.proxy_get_shared_data',
+      'env.proxy_http_call', 'env.proxy_increment_metric', 'env.proxy_log', 'env.proxy_record_metric',
+      'env.proxy_remove_header_map_value', 'env.proxy_replace_header_map_value', 'env.proxy_send_local_response',
+      'env.proxy_set_header_map_pairs', 'env.proxy_set_property', 'env.proxy_set_shared_data',
+      'env.proxy_set_tick_period_milliseconds', 'wasi_snapshot_preview1.random_get',
+    ]);
+  });
 
   it('meshtrace-filter imports nothing from AssemblyScript\'s env helpers (abort, seed, trace)', () => {
     const { imports } = readModuleInterface(built(FILTER_WASM));

@@ -6,6 +6,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const FILTER_WASM = resolve(ROOT, 'build/meshtrace-filter.wasm');
 export const EMPTY_WASM = resolve(ROOT, 'build/empty-filter.wasm');
 export const PROBE_WASM = resolve(ROOT, 'build/probe-filter.wasm');
+export const API_CHECK_WASM = resolve(ROOT, 'build/api-check.wasm');
 export const LEAKY_WASM = resolve(ROOT, 'build/leaky-filter.wasm');
 export const INVALID = (name: string) => resolve(ROOT, `build/invalid/${name}.wasm`);
 

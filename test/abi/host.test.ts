@@ -186,6 +186,15 @@ describe('properties', () => {
     })).toEqual([`string:xds/nothing!${Status.NOT_FOUND}`, `string:xds/node/missing!${Status.NOT_FOUND}`, `string:xds/cluster_name/deeper!${Status.NOT_FOUND}`, `int64:missing!${Status.NOT_FOUND}`]);
   });
 
+  it('empty values come back as pointer 0 / size 0 without a malloc, as in Envoy', () => {
+    const host = probe();
+    const r = host.request({ requestHeaders: [['x-probe-op', 'props'], ['x-probe-prop', 'string:request/id']], properties: { 'request.id': '' } });
+    expect(header(r.requestHeaders, 'x-probe-result')).toEqual(['string:request/id=']);
+    expect(r.mallocCalls).toBe(2); // only the request and the response header maps
+    const single = host.request({ requestHeaders: [['x-probe-op', 'single'], ['x-single', '']] });
+    expect(single.requestHeaders).toEqual([['x-single', '+replaced'], ['x-single-added', 'missing-is-null']]);
+  });
+
   it('a dotted name is not a path: Envoy reads xds.cluster_name as segments xds, cluster_name', () => {
     expect(props(['string:xds.cluster_name'], { 'xds.cluster_name': 'c' })).toEqual([`string:xds.cluster_name!${Status.NOT_FOUND}`]);
   });

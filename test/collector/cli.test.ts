@@ -100,6 +100,26 @@ service:
     expect(r.code).toBe(0);
   });
 
+  it('several --config files are merged in order (later wins), as otelcol does', async () => {
+    const dir = tempDir();
+    const base = writeConfig(
+      dir,
+      `
+receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
+exporters: { debug: { verbosity: loud } }
+service: { pipelines: { traces: { receivers: [otlp], exporters: [debug] } } }
+`,
+      'base.yaml',
+    );
+    const overlay = writeConfig(dir, 'exporters: { debug: { verbosity: detailed } }\n', 'overlay.yaml');
+    const alone = await runCli(['validate', '--config', base]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain('exporters.debug.verbosity: expected one of basic, normal, detailed, got "loud"');
+    const merged = await runCli(['validate', '--config', base, '--config', `file:${overlay}`]);
+    expect(merged.stderr).toBe('');
+    expect(merged.code).toBe(0);
+  });
+
   it('a missing config file is reported and exits 1', async () => {
     const r = await runCli(['--config', '/nonexistent/meshtrace.yaml']);
     expect(r.code).toBe(1);

@@ -16,6 +16,7 @@ import { parseConfigText } from '../../collector/config/load.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../collector/service/service.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
 import { buildWasmPlugin, FILTER_DEFAULTS, PLUGIN_NAME } from '../../scripts/print-wasmplugin.js';
+import { cliPath as harnessCliPath, repoRoot as harnessRoot } from '../collector/harness.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
 import {
   endpointPort,
@@ -293,20 +294,22 @@ describe('image ↔ Deployment ↔ ConfigMap ↔ the collector tests\' command',
   });
 
   it('the collector tests start the collector with the same program and flag', () => {
-    // Test files (outside test/deploy) that spawn the built CLI with --config.
-    const found: string[] = [];
+    // The collector's end-to-end tests spawn `process.execPath` (node) on the harness's cliPath
+    // with `--config FILE`; the image's ENTRYPOINT must name the same script.
+    expect(path.relative(harnessRoot, harnessCliPath).split(path.sep).join('/')).toBe(entrypoint[1]);
+    expect(entrypoint[0]).toBe('node');
+    const users: string[] = [];
     const walk = (dir: string): void => {
       for (const e of fs.readdirSync(repoPath(dir), { withFileTypes: true })) {
         const rel = `${dir}/${e.name}`;
         if (e.isDirectory()) { if (e.name !== 'node_modules' && rel !== 'test/deploy') walk(rel); } else if (e.name.endsWith('.test.ts')) {
           const text = readText(rel);
-          const runsCli = text.includes('dist/collector/cli.js') || /'dist',\s*'collector',\s*'cli\.js'/.test(text);
-          if (runsCli && /['"]--config['"]/.test(text)) found.push(rel);
+          if (/RunningCollector\.start\(\s*\[\s*'--config'/.test(text)) users.push(rel);
         }
       }
     };
     ['collector', 'test'].forEach(walk);
-    expect(found, 'a collector test that runs node dist/collector/cli.js --config').not.toEqual([]);
+    expect(users, 'a collector test that runs RunningCollector.start([\'--config\', ...])').not.toEqual([]);
   });
 
   it('the runtime stage runs as the non-root user the pod asks for, with production dependencies only', () => {

@@ -60,3 +60,14 @@ it('a pluginConfig the filter cannot use is refused (the check above is real)', 
   const r = host.configure({ ...plugins[0]![1].spec.pluginConfig, kind_header: 'X-Meshtrace-Kind' });
   expect(r.accepted).toBe(false);
 });
+
+it('the filter\'s counters match the stats matcher the mesh config adds (or istio-proxy would not record them)', () => {
+  const op = resourceInFile('manifests/istio/istio-operator.yaml');
+  const regexps = (op.spec.meshConfig.defaultConfig.proxyStatsMatcher.inclusionRegexps as string[]).map((r) => new RegExp(`^(?:${r})$`));
+  const host = loadFilter('meshtrace');
+  expect(host.configure(plugins[0]![1].spec.pluginConfig).accepted).toBe(true);
+  host.request({ properties: { 'xds.listener_direction': 1n }, requestHeaders: [[':method', 'GET'], [':path', '/']] });
+  const names = Object.keys(host.metricValues());
+  expect(names.length, 'the filter defines its counters').toBeGreaterThan(0);
+  for (const n of names) expect(regexps.some((r) => r.test(n)), n).toBe(true);
+});

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { listYamlFiles, loadResources, parseYamlFile, readText, repoPath, resourceInFile, type K8sObject } from './manifests.js';
 import {
   checkWithSchema,
-  validateExtensionProviders,
+  validateMeshConfig,
   validateResource,
   validateTelemetrySchema,
   validateWasmPluginSchema,
@@ -51,7 +51,7 @@ describe('every Kubernetes and Istio resource validates against its schema', () 
 
   it('istiod-values.yaml (Helm) validates and carries the same meshConfig as the IstioOperator', () => {
     const values = parseYaml(readText('manifests/istio/istiod-values.yaml')) as { meshConfig: Record<string, unknown> };
-    checkWithSchema(validateExtensionProviders, values.meshConfig.extensionProviders, 'istiod-values meshConfig.extensionProviders');
+    checkWithSchema(validateMeshConfig, values.meshConfig, 'istiod-values meshConfig');
     const op = resourceInFile('manifests/istio/istio-operator.yaml');
     expect(values.meshConfig).toEqual(op.spec.meshConfig);
   });
@@ -103,8 +103,10 @@ describe('the validators reject broken resources', () => {
     ['service not a host name', (o) => { o.spec.meshConfig.extensionProviders[1].zipkin.service = 'http://collector:9411'; }],
     ['two tracers in one provider', (o) => { o.spec.meshConfig.extensionProviders[0].zipkin = { service: 'a.b', port: 1 }; }],
     ['misspelt field', (o) => { o.spec.meshConfig.extensionProviders[0].opentelemetry.maxTagLen = 10; }],
+    ['misspelt meshConfig key', (o) => { o.spec.meshConfig.enableTracng = true; }],
+    ['stats matcher with an invalid regex', (o) => { o.spec.meshConfig.defaultConfig.proxyStatsMatcher.inclusionRegexps = ['(meshtrace']; }],
   ];
-  it.each(opCases)('IstioOperator extension provider: %s', (_name, mutate) => {
+  it.each(opCases)('IstioOperator meshConfig: %s', (_name, mutate) => {
     const o = clone(op);
     expect(() => validateResource(o)).not.toThrow();
     mutate(o);

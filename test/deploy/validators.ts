@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -18,6 +19,9 @@ import { Telemetry as TelemetryV1alpha1Model } from '@kubernetes-models/istio/te
 import { IstioOperator as IstioOperatorModel } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import type { K8sObject } from './manifests.js';
 
+// ajv-formats is CommonJS with a default export; under NodeNext its callable is `.default`.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv, f: string[]) => Ajv;
+
 const SCHEMA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schemas');
 
 function loadSchema(name: string): object {
@@ -25,10 +29,13 @@ function loadSchema(name: string): object {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv, ['regex']);
+ajv.addSchema(loadSchema('mesh-extension-providers.json'));
 
 export const validateWasmPluginSchema: ValidateFunction = ajv.compile(loadSchema('wasmplugin-v1alpha1.json'));
 export const validateTelemetrySchema: ValidateFunction = ajv.compile(loadSchema('telemetry-v1.json'));
-export const validateExtensionProviders: ValidateFunction = ajv.compile(loadSchema('mesh-extension-providers.json'));
+export const validateExtensionProviders: ValidateFunction = ajv.getSchema('mesh-extension-providers.json')!;
+export const validateMeshConfig: ValidateFunction = ajv.compile(loadSchema('mesh-config.json'));
 
 function ajvErrors(fn: ValidateFunction): string {
   return (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`).join('; ');
@@ -68,7 +75,7 @@ const VALIDATORS: Record<string, Validator> = {
   },
   'install.istio.io/v1alpha1/IstioOperator': (obj) => {
     viaModel(IstioOperatorModel)(obj); // apiVersion/kind/metadata only: the package has no spec schema
-    checkWithSchema(validateExtensionProviders, obj.spec?.meshConfig?.extensionProviders ?? [], 'IstioOperator spec.meshConfig.extensionProviders');
+    checkWithSchema(validateMeshConfig, obj.spec?.meshConfig ?? {}, 'IstioOperator spec.meshConfig');
   },
 };
 

@@ -574,6 +574,8 @@ export class ProxyWasmHost {
    * module's out slots. The module owns (and must free) the block.
    */
   private copyToModule(data: Uint8Array, ptrPtr: number, sizePtr: number): number {
+    // Envoy (copyToPointerSize) allocates nothing for empty data: pointer 0, size 0.
+    if (data.length === 0) return this.writeU32(ptrPtr, 0) && this.writeU32(sizePtr, 0) ? Status.OK : Status.INVALID_MEMORY_ACCESS;
     this.stats.mallocCalls++;
     const ptr = (this.exports.malloc(data.length) as number) >>> 0;
     if (ptr === 0 || !this.inBounds(ptr, data.length)) return Status.INVALID_MEMORY_ACCESS;
@@ -794,7 +796,6 @@ export class ProxyWasmHost {
         const entry = this.sharedData.get(key.toString('utf8'));
         if (!entry) return S.NOT_FOUND;
         if (!this.writeU32(casPtr, entry.cas)) return S.INVALID_MEMORY_ACCESS;
-        if (entry.value.length === 0) return this.writeU32(ptrPtr, 0) && this.writeU32(sizePtr, 0) ? S.OK : S.INVALID_MEMORY_ACCESS;
         return this.copyToModule(entry.value, ptrPtr, sizePtr);
       },
       proxy_set_shared_data: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number, cas: number) => {

@@ -80,7 +80,8 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     expect(fake.calls.every((c) => c.signatureOk)).toBe(true);
     expect(fake.calls.map((c) => c.documents.length).sort((a, b) => b - a)).toEqual([50, 50, 20]);
     expect(fake.acceptedIds().sort()).toEqual(ids(td).sort());
-    expect(await metricSum(settings.metrics.exporterSent, { exporter: 'awsxray' })).toBe(120);
+    // The metric follows the fake's answer: poll for it.
+    await expect.poll(() => metricSum(settings.metrics.exporterSent, { exporter: 'awsxray' })).toBe(120);
     const doc = JSON.parse(fake.accepted[0]);
     expect(doc.trace_id).toMatch(/^1-[0-9a-f]{8}-a3ce929d0e0e4736abcdef01$/);
     expect(doc.http.response.status).toBe(200);
@@ -282,7 +283,7 @@ describe('awsxray exporter → X-Ray daemon over UDP', () => {
       expect(d.bytes).toBeLessThanOrEqual(65_507);
     }
     expect(daemon.datagrams.map((d) => (d.document as { id: string }).id).sort()).toEqual(ids(td).sort());
-    expect(await metricSum(settings.metrics.exporterSent)).toBe(25);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent)).toBe(25);
   });
 
   it('large documents are trimmed to fit one datagram', async () => {

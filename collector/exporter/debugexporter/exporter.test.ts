@@ -21,7 +21,7 @@ function sink() {
 function setup(cfg: Partial<DebugConfig>) {
   const out = sink();
   const log = sink();
-  const logger = createLogger({ destination: log.stream });
+  const logger = createLogger({ destination: log.stream }).child({ kind: 'exporter', name: 'debug' });
   const full: DebugConfig = { verbosity: 'basic', samplingInitial: 2, samplingThereafter: 1, useInternalLogger: true, ...cfg };
   const e = new DebugExporter(full, { id: 'debug', logger, metrics: new CollectorMetrics() }, out.stream);
   return { e, out, log };
@@ -31,8 +31,10 @@ describe('debug exporter', () => {
   it('basic: one summary log line per batch, nothing else', async () => {
     const { e, out, log } = setup({ verbosity: 'basic' });
     await e.consumeTraces(makeTraces(3));
-    const lines = log.text().trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
+    const raw = log.text().trim().split('\n');
+    expect(raw).toHaveLength(1);
+    expect(raw[0].match(/"name":/g)).toHaveLength(1); // no duplicate keys
+    const lines = raw.map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ level: 'info', msg: 'Traces', kind: 'exporter', data_type: 'traces', name: 'debug', 'resource spans': 1, spans: 3 });
     expect(out.text()).toBe('');
   });

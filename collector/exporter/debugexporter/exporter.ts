@@ -38,7 +38,8 @@ export class DebugExporter implements TracesExporter {
     this.settings.metrics.exporterSent.inc({ exporter: this.settings.id }, n);
     if (!this.sampled()) return;
     this.settings.logger.info(
-      { kind: 'exporter', data_type: 'traces', name: this.settings.id, 'resource spans': td.resourceSpans.length, spans: n },
+      // `kind` and `name` come from the service's child logger, as in the Collector's log lines.
+      { data_type: 'traces', 'resource spans': td.resourceSpans.length, spans: n },
       'Traces',
     );
     if (this.cfg.verbosity === 'normal') this.out.write(formatNormal(td));

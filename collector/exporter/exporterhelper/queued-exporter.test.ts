@@ -4,7 +4,8 @@ import { ConsumerError } from '../../component/consumer-error.js';
 import type { TraceData } from '../../pdata/model.js';
 import { DEFAULT_QUEUE, DEFAULT_RETRY, type QueueConfig, type RetryConfig } from './config.js';
 import { PermanentError, RetryableError, type SendFn } from './errors.js';
-import { createQueuedTracesExporter } from './queued-exporter.js';
+import { createQueuedEncodedTracesExporter, createQueuedTracesExporter } from './queued-exporter.js';
+import { decodeTraceRequest, encodeTraceRequest } from '../../pdata/otlp-proto.js';
 import { makeTraces, metricSum, spanIds, testSettings, waitFor } from './testutil.js';
 
 const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
@@ -265,6 +266,80 @@ describe('QueuedTracesExporter', () => {
     mode = 'bad';
     await expect(exp.consumeTraces(makeTraces(2))).rejects.toMatchObject({ retryable: false });
     expect(await metricSum(m.spansDropped, { reason: 'http_400' })).toBe(2);
+    await exp.shutdown(never());
+  });
+
+  it('encoded mode: encodes once at enqueue, holds only bytes (exact byte bound), retries the same bytes', async () => {
+    const settings = testSettings('enc');
+    let encodes = 0;
+    const payloads: Uint8Array[] = [];
+    const exp = createQueuedEncodedTracesExporter(
+      settings,
+      { ...DEFAULT_QUEUE, numConsumers: 1 },
+      fastRetry,
+      (td) => {
+        encodes++;
+        return encodeTraceRequest(td);
+      },
+      async (payload) => {
+        payloads.push(payload);
+        if (payloads.length === 1) throw new RetryableError('once');
+      },
+      { timeoutMs: 1000 },
+    );
+    const td = makeTraces(4);
+    await exp.consumeTraces(td);
+    expect(encodes).toBe(1);
+    expect(exp.stats().bytes).toBe(encodeTraceRequest(td).byteLength);
+    await exp.start(host);
+    await waitFor(() => exp.stats().spans === 0);
+    expect(encodes).toBe(1);
+    expect(payloads.length).toBe(2);
+    expect(payloads[1]).toBe(payloads[0]);
+    expect(spanIds(decodeTraceRequest(payloads[1]!))).toEqual(spanIds(td));
+    expect(await metricSum(settings.metrics.exporterSent)).toBe(4);
+    await exp.shutdown(never());
+  });
+
+  it('encoded mode: a full queue refuses before encoding', async () => {
+    let encodes = 0;
+    const exp = createQueuedEncodedTracesExporter(testSettings('enc'), { ...DEFAULT_QUEUE, maxSpans: 5 }, fastRetry, (td) => (encodes++, encodeTraceRequest(td)), () => new Promise(() => {}), { timeoutMs: 0 });
+    await exp.consumeTraces(makeTraces(5));
+    await expect(exp.consumeTraces(makeTraces(1))).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(encodes).toBe(1);
+    await exp.shutdown(after(1));
+  });
+
+  it('refuses data it cannot encode as permanent invalid_data, and a throwing sender path does not kill the senders', async () => {
+    const settings = testSettings('enc');
+    let sends = 0;
+    const exp = createQueuedEncodedTracesExporter(
+      settings,
+      { ...DEFAULT_QUEUE, numConsumers: 1 },
+      fastRetry,
+      (td) => {
+        if (td.resourceSpans.length === 0 || (td.resourceSpans[0] as { poison?: boolean }).poison) throw new Error('bad bytes');
+        return encodeTraceRequest(td);
+      },
+      async () => {
+        sends++;
+        if (sends === 1) {
+          const poison = makeTraces(1);
+          (poison.resourceSpans[0] as { poison?: boolean }).poison = true;
+          throw new RetryableError('part', { retryData: poison });
+        }
+      },
+      { timeoutMs: 1000 },
+    );
+    const bad = makeTraces(1);
+    (bad.resourceSpans[0] as { poison?: boolean }).poison = true;
+    await expect(exp.consumeTraces(bad)).rejects.toMatchObject({ retryable: false, reason: 'invalid_data' });
+    await exp.start(host);
+    await exp.consumeTraces(makeTraces(2)); // its retryData cannot be encoded
+    await exp.consumeTraces(makeTraces(3)); // the sender must still be alive for this one
+    await waitFor(() => exp.stats().spans === 0);
+    expect(await metricSum(settings.metrics.spansDropped, { reason: 'internal_error' })).toBe(1);
+    expect(sends).toBe(2);
     await exp.shutdown(never());
   });
 });

@@ -140,13 +140,7 @@ export class QueuedTracesExporter implements TracesExporter {
     if (!this.queue.enabled) return this.sendNow(td, spans);
     // Span/batch bounds first: measuring bytes may cost an encode, wasted on a full queue.
     if (!this.fits(spans, 0)) throw this.queueFull();
-    let item: Item;
-    if (this.sender.kind === 'encoded') {
-      const payload = this.sender.encode(td);
-      item = { payload, spans, bytes: payload.byteLength };
-    } else {
-      item = { td, spans, bytes: this.sizeOf(td) };
-    }
+    const item = this.makeItem(td, spans);
     const promised = this.promised === spans;
     this.promised = -1;
     if (!promised && !this.fits(spans, item.bytes)) throw this.queueFull();
@@ -191,6 +185,19 @@ export class QueuedTracesExporter implements TracesExporter {
     return this.heldBatches < q.maxBatches && this.heldSpans + spans <= q.maxSpans && this.heldBytes + bytes <= q.maxBytes;
   }
 
+  /** Encodes (encoded mode) or measures the batch; data that cannot be encoded is refused as invalid. */
+  private makeItem(td: TraceData, spans: number): Item {
+    try {
+      if (this.sender.kind === 'encoded') {
+        const payload = this.sender.encode(td);
+        return { payload, spans, bytes: payload.byteLength };
+      }
+      return { td, spans, bytes: this.sizeOf(td) };
+    } catch (e) {
+      throw ConsumerError.permanent(`exporter ${this.settings.id} cannot encode the data: ${errorText(e)}`, 'invalid_data');
+    }
+  }
+
   private queueFull(): ConsumerError {
     return ConsumerError.retryable(`sending queue is full (exporter ${this.settings.id})`, 'queue_full');
   }
@@ -226,7 +233,13 @@ export class QueuedTracesExporter implements TracesExporter {
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
         continue;
       }
-      const outcome = await this.deliver(it);
+      let outcome: Outcome;
+      try {
+        outcome = await this.deliver(it);
+      } catch (e) {
+        // A bug (e.g. retryData that cannot be encoded) must not kill the sender: count the loss.
+        outcome = { ok: false, reason: 'internal_error', spans: it.spans, detail: errorText(e), retryable: false };
+      }
       if (!outcome.ok) this.metrics.dropped(this.logger, this.component, outcome.spans, outcome.reason, outcome.detail);
       this.release(it);
     }
@@ -234,7 +247,7 @@ export class QueuedTracesExporter implements TracesExporter {
 
   /** Queue disabled (`sending_queue.enabled: false`): send within consumeTraces, as otelcol does. */
   private async sendNow(td: TraceData, spans: number): Promise<void> {
-    const item: Item = this.sender.kind === 'encoded' ? { payload: this.sender.encode(td), spans, bytes: 0 } : { td, spans, bytes: 0 };
+    const item = this.makeItem(td, spans);
     const p = this.deliver(item);
     this.syncInFlight.add(p);
     let outcome: Outcome;
@@ -287,8 +300,15 @@ export class QueuedTracesExporter implements TracesExporter {
         if (spans > rest) this.metrics.exporterSent.inc({ exporter: id }, spans - rest);
         spans = rest;
         if (spans === 0) return { ok: true };
-        if (this.sender.kind === 'encoded') payload = this.sender.encode(retryable.retryData);
-        else td = retryable.retryData;
+        if (this.sender.kind === 'encoded') {
+          try {
+            payload = this.sender.encode(retryable.retryData);
+          } catch (e) {
+            return { ok: false, reason: 'internal_error', spans, detail: `cannot encode the part to retry: ${errorText(e)}`, retryable: false };
+          }
+        } else {
+          td = retryable.retryData;
+        }
       }
       if (!this.retry.enabled) return { ok: false, reason: 'retry_disabled', spans, detail: lastError, retryable: true };
       const delay = backoff.next(Date.now() - started, retryable?.retryAfterMs);

@@ -101,9 +101,6 @@ describe('rotation', () => {
     for (let i = 0; i < 8; i++) {
       rf.write(line);
       written.push(i);
-      // distinct backup timestamps
-      const until = Date.now() + 3;
-      while (Date.now() < until);
     }
     rf.close();
     const backups = rf.backups();
@@ -116,6 +113,18 @@ describe('rotation', () => {
     }
     // current file holds the last 2 lines (8 lines, 2 per file)
     expect(fs.readFileSync(f, 'utf8').split('\n').length - 1).toBe(2);
+  });
+
+  it('never overwrites a backup, even for rotations within one millisecond', () => {
+    const f = path.join(tmp(), 'fast.json');
+    const rf = new RotatingFile(f, { maxMegabytes: 1, maxDays: 0, maxBackups: 0, localtime: false }, false);
+    const line = 'y'.repeat(600 * 1024) + '\n';
+    for (let i = 0; i < 10; i++) rf.write(line);
+    rf.close();
+    const files = [...rf.backups(), f];
+    expect(files).toHaveLength(10);
+    const total = files.reduce((n, x) => n + fs.readFileSync(x, 'utf8').split('\n').length - 1, 0);
+    expect(total).toBe(10);
   });
 
   it('rotation appends to an existing file', () => {

@@ -51,7 +51,11 @@ export class RotatingFile {
     if (!this.rotation) return;
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
-    fs.renameSync(this.file, backupName(this.file, new Date(), this.rotation.localtime));
+    // Two rotations within one millisecond must not overwrite a backup: step the stamp forward.
+    let when = Date.now();
+    let target = backupName(this.file, new Date(when), this.rotation.localtime);
+    while (fs.existsSync(target)) target = backupName(this.file, new Date(++when), this.rotation.localtime);
+    fs.renameSync(this.file, target);
     this.open('a');
     this.prune();
   }

@@ -34,7 +34,8 @@ describe('otlphttp exporter config', () => {
 
   it('defaults: gzip, 5s, otelcol queue and retry', () => {
     const { cfg } = parse({ endpoint: 'http://a:4318' });
-    expect(cfg).toMatchObject({ compression: 'gzip', timeoutMs: 5000 });
+    expect(cfg).toMatchObject({ compression: 'gzip', compressionLevel: 6, timeoutMs: 5000 });
+    expect(parse({ endpoint: 'http://a', compression_params: { level: 1 } }).cfg.compressionLevel).toBe(1);
     expect(cfg.queue.maxBatches).toBe(1000);
     expect(cfg.retry.maxElapsedTimeMs).toBe(300_000);
   });
@@ -49,6 +50,8 @@ describe('otlphttp exporter config', () => {
     [{ endpoint: 'http://a', headers: ['x'] }, 'exporters.otlphttp.headers'],
     [{ endpoint: 'http://a', tls: { key_file: '/nonexistent.key' } }, 'exporters.otlphttp.tls.key_file'],
     [{ endpoint: 'http://a', timeout: -1 }, 'exporters.otlphttp.timeout'],
+    [{ endpoint: 'http://a', compression_params: { level: 11 } }, 'exporters.otlphttp.compression_params.level'],
+    [{ endpoint: 'http://a', compression_params: { lvl: 1 } }, 'exporters.otlphttp.compression_params'],
     [{ endpoint: 'http://a', retry_on_failure: { multiplier: 0 } }, 'exporters.otlphttp.retry_on_failure.multiplier'],
   ])('%j is refused at %s', (raw, path) => {
     expect(parse(raw).issues.errors.map((e) => e.path)).toContain(path);

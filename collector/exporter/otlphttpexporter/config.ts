@@ -7,13 +7,14 @@
  *       traces_endpoint: https://host/custom/path # full URL; wins over endpoint
  *       headers: { Authentication: "${env:OTLP_TOKEN}" }
  *       compression: gzip                         # gzip (default) | none
+ *       compression_params: { level: 6 }          # gzip level 1 (fastest) .. 9
  *       tls: { ca_file: ..., cert_file: ..., key_file: ..., insecure_skip_verify: false, server_name_override: ... }
  *       timeout: 5s
  *       sending_queue: { ... }                    # exporterhelper/config.ts
  *       retry_on_failure: { ... }
  */
 import type { ConfigIssues } from '../../config/issues.js';
-import { join, readEnum, readObject, readUrl } from '../../config/validate.js';
+import { join, readEnum, readInt, readObject, readUrl } from '../../config/validate.js';
 import { readQueueConfig, readRetryConfig, readTimeout, type QueueConfig, type RetryConfig } from '../exporterhelper/config.js';
 import { readCompression, readHeaders, type Compression } from '../otlpexporter/config.js';
 import { readTlsClientConfig, type TlsClientConfig } from '../otlpexporter/tls.js';
@@ -23,6 +24,8 @@ export interface OtlpHttpExporterConfig {
   url: string;
   headers: Record<string, string>;
   compression: Compression;
+  /** gzip level 1 (fastest) .. 9 (smallest); default 6, zlib's and Go's default. */
+  compressionLevel: number;
   tls: TlsClientConfig;
   timeoutMs: number;
   queue: QueueConfig;
@@ -30,7 +33,7 @@ export interface OtlpHttpExporterConfig {
 }
 
 const KEYS = [
-  'endpoint', 'traces_endpoint', 'metrics_endpoint', 'logs_endpoint', 'headers', 'compression', 'tls', 'timeout',
+  'endpoint', 'traces_endpoint', 'metrics_endpoint', 'logs_endpoint', 'headers', 'compression', 'compression_params', 'tls', 'timeout',
   'sending_queue', 'retry_on_failure', 'encoding', 'auth', 'proxy_url', 'read_buffer_size', 'write_buffer_size',
   'max_idle_conns', 'max_idle_conns_per_host', 'max_conns_per_host', 'idle_conn_timeout', 'disable_keep_alives',
 ] as const;
@@ -60,6 +63,13 @@ export function parseOtlpHttpExporterConfig(raw: unknown, path: string, issues: 
     url,
     headers: readHeaders(o.headers, join(path, 'headers'), issues),
     compression: readCompression(o.compression, join(path, 'compression'), issues),
+    compressionLevel: readInt(
+      readObject(o.compression_params, join(path, 'compression_params'), issues, ['level']).level,
+      join(path, 'compression_params.level'),
+      issues,
+      6,
+      { min: 1, max: 9 },
+    ),
     tls,
     timeoutMs: readTimeout(o.timeout, join(path, 'timeout'), issues),
     queue: readQueueConfig(o.sending_queue, join(path, 'sending_queue'), issues),

@@ -56,7 +56,7 @@ export class OtlpHttpSender {
     if (this.cfg.compression !== 'gzip') return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     let z = this.compressed.get(raw);
     if (!z) {
-      z = await gzip(raw);
+      z = await gzip(raw, { level: this.cfg.compressionLevel });
       this.compressed.set(raw, z);
     }
     return z;

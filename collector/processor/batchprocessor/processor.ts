@@ -42,12 +42,12 @@ export class BatchProcessor implements TracesProcessor {
   }
 
   async consumeTraces(td: TraceData): Promise<void> {
-    if (this.stopping) {
-      this.refuse('shutting_down');
-      throw ConsumerError.retryable('collector is shutting down', 'shutting_down');
-    }
     let n = 0;
     for (const rs of td.resourceSpans) n += resourceSpanCount(rs);
+    if (this.stopping) {
+      this.refuse('shutting_down', n);
+      throw ConsumerError.retryable('collector is shutting down', 'shutting_down');
+    }
     if (n === 0) return;
     if (this.pendingSpans > 0 && this.pendingSpans + n > this.bound) {
       this.refuse('queue_full', n);
@@ -59,7 +59,7 @@ export class BatchProcessor implements TracesProcessor {
     else this.armTimer();
   }
 
-  private refuse(reason: string, n = 0): void {
+  private refuse(reason: string, n: number): void {
     if (n > 0) this.settings.metrics.processorRefused.inc({ processor: this.settings.id, reason }, n);
   }
 

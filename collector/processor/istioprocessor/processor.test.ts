@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { anyValueToJs, findAttr, getStringAttr, idToHex, SpanKind, type Span, type TraceData } from '../../pdata/model.js';
 import { decodeTraceRequest, encodeTraceRequest } from '../../pdata/otlp-proto.js';
-import { fixtureModel, zipkinToModel, type EnvoyFixture } from '../../../test/fixtures/envoy/load.js';
+import { fixtureModel, zipkinToModel } from '../../../test/fixtures/envoy/load.js';
+import { EXPECTED, TOUCHED_ATTRIBUTES } from '../../../test/fixtures/envoy/expected.js';
 import { defaultIstioProcessorConfig, type IstioProcessorConfig } from './config.js';
 import { IstioProcessor } from './processor.js';
 import type { TraceConsumer } from '../../component/component.js';
+
+const S = SpanKind.SERVER;
+const C = SpanKind.CLIENT;
 
 class Sink implements TraceConsumer {
   received: TraceData[] = [];
@@ -39,120 +43,6 @@ function attrsOf(span: Span): Record<string, unknown> {
   return o;
 }
 
-const S = SpanKind.SERVER;
-const C = SpanKind.CLIENT;
-
-/**
- * Expected result per fixture span: kind after correction, and the attributes the processor sets
- * (`undefined` = must be absent). Attributes not named here must be unchanged.
- */
-interface Expect {
-  kind: number;
-  service: string;
-  attrs: Record<string, unknown>;
-}
-
-const EXPECTED: [EnvoyFixture, string, Expect][] = [
-  ['ingress-gateway', '8d2c4e6f1a3b5c7d', {
-    kind: S,
-    service: 'istio-ingressgateway.istio-system',
-    attrs: {
-      'meshtrace.direction': 'inbound',
-      'peer.service': undefined, // a SERVER span's peer is its caller, not the routed-to cluster
-      'http.status_code': 200,
-      user_agent: undefined,
-      'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-    },
-  }],
-  ['productpage-sidecar', '1b3d5f7a9c2e4a6c', {
-    kind: S,
-    service: 'productpage.bookinfo',
-    attrs: { 'meshtrace.direction': 'inbound', 'peer.service': undefined, 'http.status_code': 200, 'user_agent.original': 'Go-http-client/1.1' },
-  }],
-  ['productpage-sidecar', '2c4e6a8c0e2a4c6e', {
-    kind: C,
-    service: 'productpage.bookinfo',
-    attrs: { 'meshtrace.direction': 'outbound', 'peer.service': 'reviews', 'http.status_code': 200 },
-  }],
-  ['productpage-sidecar', '3d5f7b9d1f3b5d7f', {
-    kind: C,
-    service: 'productpage.bookinfo',
-    attrs: { 'meshtrace.direction': 'outbound', 'peer.service': 'details', 'http.status_code': 503, error: 'true' },
-  }],
-  ['reviews-sidecar-stamped', '4e6a8c0e2a4c6e8a', {
-    kind: S,
-    service: 'reviews.bookinfo',
-    attrs: { 'meshtrace.kind': 'server', 'meshtrace.direction': 'inbound', 'peer.service': undefined },
-  }],
-  ['reviews-sidecar-stamped', '5f7b9d1f3b5d7f9b', {
-    kind: C,
-    service: 'reviews.bookinfo',
-    attrs: { 'meshtrace.kind': 'client', 'meshtrace.direction': 'outbound', 'peer.service': 'ratings' },
-  }],
-  ['stale-and-forged', '6a8c0e2a4c6e8a0c', {
-    kind: S, // the forwarded client stamp contradicts the sidecar's inbound cluster
-    service: 'ratings.bookinfo',
-    attrs: { 'meshtrace.kind': 'client', 'meshtrace.direction': 'inbound', 'peer.service': undefined },
-  }],
-  ['stale-and-forged', '7b9d1f3b5d7f9b1d', {
-    kind: C, // unchanged: nothing interpretable
-    service: 'ratings.bookinfo',
-    attrs: {
-      'meshtrace.kind': 'producer',
-      'meshtrace.direction': 'sideways',
-      'peer.service': undefined,
-      'http.status_code': '0',
-      user_agent: 'Go-http-client/1.1',
-      'user_agent.original': 'curl/8.5.0',
-    },
-  }],
-  ['generic-service-name', 'b7ad6b7169203331', {
-    kind: S,
-    service: 'ratings.bookinfo',
-    attrs: { 'meshtrace.direction': 'inbound', 'user_agent.original': 'curl/8.5.0' },
-  }],
-  ['generic-service-name', 'c8be7c827a314442', {
-    kind: C,
-    service: 'ratings.bookinfo',
-    attrs: { 'meshtrace.direction': 'outbound', 'peer.service': 'mongodb' },
-  }],
-  ['sdk-spans', '00f067aa0ba902b7', {
-    kind: S,
-    service: 'orders',
-    attrs: { 'http.status_code': '200', user_agent: 'curl/8.5.0', 'user_agent.original': undefined, 'meshtrace.direction': undefined },
-  }],
-  ['sdk-spans', '1a2b3c4d5e6f7081', {
-    kind: C,
-    service: 'orders',
-    attrs: { 'peer.service': 'postgres', 'meshtrace.direction': undefined },
-  }],
-  ['other-clusters', 'a1b2c3d4e5f60718', {
-    kind: S,
-    service: 'details.default',
-    attrs: { 'meshtrace.direction': 'inbound' },
-  }],
-  ['other-clusters', 'b2c3d4e5f6071829', {
-    kind: C,
-    service: 'details.default',
-    attrs: { 'meshtrace.direction': 'outbound', 'peer.service': 'api.github.com' },
-  }],
-  ['other-clusters', 'c3d4e5f60718293a', {
-    kind: C,
-    service: 'details.default',
-    attrs: { 'meshtrace.direction': 'outbound', 'peer.service': undefined },
-  }],
-  ['other-clusters', 'e4f5a6b7c8d9e0f1', {
-    kind: S, // Kourier's own SERVER kind kept: its cluster naming is not Istio's
-    service: 'kourier-knative',
-    attrs: {
-      'meshtrace.direction': undefined,
-      'peer.service': undefined,
-      'http.status_code': 200, // still Envoy's string tag: converted
-      'user_agent.original': 'Knative-Ingress-Probe',
-    },
-  }],
-];
-
 describe('IstioProcessor on Envoy-shaped fixtures', () => {
   it.each(EXPECTED)('%s span %s', (fixture, spanId, want) => {
     const before = bySpanId(fixtureModel(fixture)).get(spanId)!;
@@ -163,7 +53,7 @@ describe('IstioProcessor on Envoy-shaped fixtures', () => {
     const got = attrsOf(after.span);
     for (const [k, v] of Object.entries(want.attrs)) expect(got[k], k).toEqual(v);
     // Everything the rules do not name is exactly as it was.
-    const touched = new Set(['http.status_code', 'user_agent', 'user_agent.original', 'peer.service', 'meshtrace.direction']);
+    const touched = TOUCHED_ATTRIBUTES;
     const orig = attrsOf(before.span);
     for (const [k, v] of Object.entries(orig)) if (!touched.has(k)) expect(got[k], k).toEqual(v);
     for (const k of Object.keys(got)) if (!touched.has(k)) expect(k in orig, `added ${k}`).toBe(true);

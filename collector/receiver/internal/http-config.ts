@@ -1,9 +1,10 @@
 /**
  * The HTTP server settings every HTTP receiver shares, with the OpenTelemetry Collector's
  * confighttp key names and defaults (`endpoint`, `max_request_body_size`, `read_header_timeout`,
- * `read_timeout`, `idle_timeout`, `cors`, `response_headers`, `compression_algorithms`).
+ * `read_timeout`, `idle_timeout`, `cors`, `response_headers`, `compression_algorithms`, `tls`).
  */
 import type { ConfigIssues } from '../../config/issues.js';
+import { readTlsServerConfig, type TlsServerConfig } from './tls-config.js';
 import {
   join,
   readBool,
@@ -40,6 +41,8 @@ export interface HttpServerConfig {
   responseHeaders: Record<string, string>;
   /** Content-Encodings accepted (besides identity). */
   compressionAlgorithms: string[];
+  /** HTTPS when set. */
+  tls?: TlsServerConfig;
 }
 
 /** Keys of confighttp.ServerConfig this collector reads; a receiver adds its own. */
@@ -60,7 +63,7 @@ export const HTTP_SERVER_KEYS = [
 
 /**
  * Reads the confighttp keys of an already key-checked mapping `o` found at `path`.
- * Options that would change security (tls, auth) are refused rather than silently ignored.
+ * `auth` (authenticator extensions) is refused rather than silently ignored.
  */
 export function readHttpServerConfig(
   o: Record<string, unknown>,
@@ -83,9 +86,7 @@ export function readHttpServerConfig(
     readBool(o.include_metadata, join(path, 'include_metadata'), issues, false);
     issues.warn(join(path, 'include_metadata'), 'not supported: request metadata is not passed down the pipeline; ignored');
   }
-  if (o.tls !== undefined && o.tls !== null) {
-    issues.error(join(path, 'tls'), 'TLS is not supported by this receiver yet; terminate TLS in front of it (e.g. the Istio sidecar)');
-  }
+  const tls = readTlsServerConfig(o.tls, join(path, 'tls'), issues);
   if (o.auth !== undefined && o.auth !== null) {
     issues.error(join(path, 'auth'), 'authenticator extensions are not supported by this collector');
   }
@@ -117,5 +118,6 @@ export function readHttpServerConfig(
     cors,
     responseHeaders,
     compressionAlgorithms,
+    tls,
   };
 }

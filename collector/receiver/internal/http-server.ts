@@ -9,6 +9,7 @@
  *   (slowloris), idle keep-alive connections close after `idle_timeout`.
  */
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,8 @@ const inflateRaw = promisify(zlib.inflateRaw);
 export class HttpError extends Error {
   /** Set on back-pressure answers: the Retry-After value, also sent as RetryInfo. */
   retryAfterSeconds?: number;
+  /** The refusal was already counted and logged with its spans (no second log line). */
+  logged = false;
 
   constructor(
     readonly status: number,
@@ -208,7 +211,7 @@ export async function startHttpServer(
   // Node refuses headersTimeout > requestTimeout; the whole-request limit bounds the headers too.
   const headersTimeout = requestTimeout > 0 && cfg.readHeaderTimeoutMs > 0 ? Math.min(cfg.readHeaderTimeoutMs, requestTimeout) : cfg.readHeaderTimeoutMs || requestTimeout;
   const timeouts = [headersTimeout, requestTimeout].filter((t) => t > 0);
-  const server = http.createServer({
+  const serverOptions: http.ServerOptions = {
     headersTimeout: headersTimeout > 0 ? headersTimeout : undefined,
     requestTimeout,
     keepAliveTimeout: cfg.idleTimeoutMs,
@@ -216,7 +219,22 @@ export async function startHttpServer(
     // shorter check or they would be enforced late.
     connectionsCheckingInterval: timeouts.length ? Math.max(50, Math.min(30_000, Math.floor(Math.min(...timeouts) / 4))) : 30_000,
     maxHeaderSize: 64 * 1024,
-  });
+  };
+  const tls = cfg.tls;
+  const server: http.Server = tls
+    ? https.createServer({
+        ...serverOptions,
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.clientCa,
+        requestCert: tls.clientCa !== undefined,
+        rejectUnauthorized: tls.clientCa !== undefined,
+        minVersion: tls.minVersion,
+        maxVersion: tls.maxVersion,
+      })
+    : http.createServer(serverOptions);
+  // A failed TLS handshake (plaintext client, untrusted client certificate) only ends that socket.
+  server.on('tlsClientError', (_err: Error, socket: { destroy(): void }) => socket.destroy());
 
   const respond = (req: http.IncomingMessage, res: http.ServerResponse, a: HttpAnswer, close: boolean) => {
     if (res.headersSent || res.destroyed) return;

@@ -22,8 +22,14 @@ export class ReceiverObs {
     log({ receiver: this.settings.id, transport: this.transport, refused_spans: spans, reason, retryable, detail: message }, 'spans refused');
   }
 
-  /** A request refused before its spans could be counted (bad body, too large, ...). */
-  badRequest(status: number | string, message: string): void {
-    this.settings.logger.warn({ receiver: this.settings.id, transport: this.transport, status, detail: message }, 'request refused');
+  /**
+   * A request refused before its spans could be counted (bad body, too large, ...): the client
+   * is told and will not resend it, so it is a warning. Back-pressure refusals (the client
+   * retries) are logged at debug level only, as they come in floods by nature.
+   */
+  badRequest(status: number | string, message: string, retryable = false): void {
+    const fields = { receiver: this.settings.id, transport: this.transport, status, detail: message };
+    if (retryable) this.settings.logger.debug(fields, 'request refused, client asked to retry');
+    else this.settings.logger.warn(fields, 'request refused');
   }
 }

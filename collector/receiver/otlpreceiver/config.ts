@@ -8,6 +8,7 @@
  *           endpoint: localhost:4317
  *           max_recv_msg_size_mib: 4
  *           max_concurrent_streams: 0    # 0 = unlimited
+ *           tls: { cert_file, key_file, client_ca_file }   # optional
  *           keepalive: { server_parameters: { max_connection_idle, max_connection_age,
  *                        max_connection_age_grace, time, timeout } }
  *         http:
@@ -20,6 +21,7 @@
 import type { ConfigIssues } from '../../config/issues.js';
 import { isPlainObject, join, readDuration, readEndpoint, readEnum, readInt, readNumber, readObject, readSize, readString } from '../../config/validate.js';
 import { HTTP_SERVER_KEYS, readHttpServerConfig, type HttpServerConfig } from '../internal/http-config.js';
+import { readTlsServerConfig, type TlsServerConfig } from '../internal/tls-config.js';
 
 export interface GrpcKeepalive {
   maxConnectionIdleMs?: number;
@@ -31,6 +33,7 @@ export interface GrpcKeepalive {
 
 export interface OtlpGrpcConfig {
   endpoint: string;
+  tls?: TlsServerConfig;
   maxRecvMsgSizeBytes: number;
   maxConcurrentStreams: number;
   keepalive: GrpcKeepalive;
@@ -77,8 +80,9 @@ function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcCon
   if (o.include_metadata !== undefined && o.include_metadata !== null) {
     issues.warn(join(path, 'include_metadata'), 'not supported: request metadata is not passed down the pipeline; ignored');
   }
-  if (o.tls !== undefined && o.tls !== null) {
-    issues.error(join(path, 'tls'), 'TLS is not supported by this receiver yet; terminate TLS in front of it (e.g. the Istio sidecar)');
+  const tls = readTlsServerConfig(o.tls, join(path, 'tls'), issues);
+  if (tls && (tls.minVersion !== 'TLSv1.2' || tls.maxVersion !== undefined)) {
+    issues.warn(join(path, 'tls'), '@grpc/grpc-js does not take min_version/max_version; Node defaults apply (TLS 1.2 and 1.3)');
   }
   if (o.auth !== undefined && o.auth !== null) issues.error(join(path, 'auth'), 'authenticator extensions are not supported by this collector');
 
@@ -100,7 +104,7 @@ function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcCon
       issues.warn(epath, 'accepted for compatibility; @grpc/grpc-js applies its own ping policy');
     }
   }
-  return { endpoint, maxRecvMsgSizeBytes: Math.round(mib * 1024 * 1024), maxConcurrentStreams, keepalive };
+  return { endpoint, tls, maxRecvMsgSizeBytes: Math.round(mib * 1024 * 1024), maxConcurrentStreams, keepalive };
 }
 
 function readHttp(raw: unknown, path: string, issues: ConfigIssues): OtlpHttpConfig {

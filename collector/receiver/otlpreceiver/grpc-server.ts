@@ -81,7 +81,10 @@ export async function startGrpcServer(cfg: OtlpGrpcConfig, handle: ExportHandler
     },
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(cfg.endpoint), grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    const credentials = cfg.tls
+      ? grpc.ServerCredentials.createSsl(cfg.tls.clientCa ?? null, [{ cert_chain: cfg.tls.cert, private_key: cfg.tls.key }], cfg.tls.clientCa !== undefined)
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(bindAddress(cfg.endpoint), credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     port,

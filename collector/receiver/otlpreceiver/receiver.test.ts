@@ -412,6 +412,14 @@ describe('otlp HTTP answers', () => {
       sock.on('close', () => resolve(got));
     });
     expect(answer).toMatch(/^HTTP\/1.1 400/);
+    const huge = await new Promise<string>((resolve) => {
+      const sock = net.connect(httpPort, '127.0.0.1', () => sock.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`));
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+    });
+    expect(huge).toMatch(/^HTTP\/1.1 431/);
     const ok = await post({ headers: { 'Content-Type': 'application/json' }, body: jsonRequest([jsonSpan()]) });
     expect(ok.status).toBe(200);
   });
@@ -511,6 +519,72 @@ describe('otlp gRPC answers', () => {
   });
 });
 
+describe('otlp receiver shutdown', () => {
+  it('finishes requests in flight (HTTP and gRPC), then refuses new connections', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = new CapturingConsumer();
+    const original = slow.consumeTraces.bind(slow);
+    slow.consumeTraces = async (td) => {
+      await gate;
+      return original(td);
+    };
+    const r = startReceiver({ protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } }, slow, new TestHost());
+    await r.started;
+    const { grpcPort, httpPort: hp } = { grpcPort: r.receiver.grpcPort!, httpPort: r.receiver.httpPort! };
+    const httpDone = fetch(`http://127.0.0.1:${hp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonRequest([jsonSpan()]) });
+    const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+    const grpcDone = new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, protoRequest([{ traceId: tid, spanId: sid }]), (err) => resolve(err)),
+    );
+    await new Promise((res) => setTimeout(res, 200)); // both requests are waiting in the pipeline
+    const stopped = r.receiver.shutdown(AbortSignal.timeout(5000));
+    await new Promise((res) => setTimeout(res, 100));
+    release();
+    expect((await httpDone).status).toBe(200);
+    expect(await grpcDone).toBeNull();
+    await stopped;
+    client.close();
+    expect(slow.received.length).toBe(2);
+    await expect(fetch(`http://127.0.0.1:${hp}/v1/traces`, { method: 'POST', body: '{}' })).rejects.toThrow();
+  });
+});
+
+describe('otlp receiver logs', () => {
+  it('logs refused spans with their reason (JSON lines)', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { createLogger } = await import('../../telemetry/logger.js');
+    const sink = new PassThrough();
+    let text = '';
+    sink.on('data', (d) => (text += d));
+    const issues = new ConfigIssues();
+    const cfg = otlpReceiverFactory.parseConfig({ protocols: { http: { endpoint: '127.0.0.1:0' } } }, 'receivers.otlp', issues);
+    const s = { ...testSettings('otlp/logs'), logger: createLogger({ destination: sink }) };
+    const r = otlpReceiverFactory.create(cfg, s, new CapturingConsumer());
+    await r.start(new TestHost());
+    try {
+      const res = await fetch(`http://127.0.0.1:${r.httpPort}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: jsonRequest([jsonSpan(), jsonSpan({ traceId: '00000000000000000000000000000000' })]),
+      });
+      expect(res.status).toBe(200);
+      const bad = await fetch(`http://127.0.0.1:${r.httpPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+      expect(bad.status).toBe(400);
+    } finally {
+      await r.shutdown(AbortSignal.timeout(1000));
+    }
+    await new Promise((res) => setTimeout(res, 50));
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'spans refused', level: 'warn', receiver: 'otlp/logs', refused_spans: 1, reason: 'invalid_trace_id', retryable: false }),
+        expect.objectContaining({ msg: 'request refused', level: 'warn', status: 400, detail: expect.stringMatching(/invalid OTLP\/JSON: invalid JSON/) }),
+      ]),
+    );
+  });
+});
+
 describe('otlp receiver config', () => {
   it('defaults follow otelcol', () => {
     const issues = new ConfigIssues();
@@ -533,7 +607,8 @@ describe('otlp receiver config', () => {
         expect.stringMatching(/^receivers\.otlp\.protocols: has invalid keys: thrift/),
         'receivers.otlp.protocols.grpc.endpoint: expected host:port, got "nope"',
         expect.stringMatching(/^receivers\.otlp\.protocols\.grpc\.max_recv_msg_size_mib: expected a number/),
-        expect.stringMatching(/^receivers\.otlp\.protocols\.grpc\.tls: TLS is not supported/),
+        'receivers.otlp.protocols.grpc.tls.cert_file: cannot read x: ENOENT',
+        'receivers.otlp.protocols.grpc.tls: key_file (or key_pem) is required for a TLS server',
         expect.stringMatching(/^receivers\.otlp\.protocols\.http: has invalid keys: endpointt/),
         expect.stringMatching(/^receivers\.otlp\.protocols\.http\.traces_url_path: expected a URL path/),
         expect.stringMatching(/^receivers\.otlp\.protocols\.http\.cors\.allowed_origins: expected a list/),

@@ -62,7 +62,15 @@ export class OtlpReceiver implements TracesReceiver {
       }
       if (this.cfg.http) {
         const httpCfg = this.cfg.http;
-        this.httpServer = await startHttpServer(httpCfg, (req) => this.handleHttp(req, httpCfg), renderHttpError, onUnexpected);
+        const handler = async (req: http.IncomingMessage) => {
+          try {
+            return await this.handleHttp(req, httpCfg);
+          } catch (e) {
+            if (e instanceof HttpError && !e.logged) this.httpObs.badRequest(e.status, e.message, e.retryAfterSeconds !== undefined);
+            throw e;
+          }
+        };
+        this.httpServer = await startHttpServer(httpCfg, handler, renderHttpError, onUnexpected);
         this.settings.logger.info({ receiver: this.settings.id, endpoint: httpCfg.endpoint, port: this.httpServer.port }, 'OTLP/HTTP receiver listening');
       }
     } catch (e) {
@@ -98,7 +106,7 @@ export class OtlpReceiver implements TracesReceiver {
   private async handleGrpc(request: Buffer): Promise<ExportResult> {
     const bp = backpressureRefusal(this.host);
     if (bp) {
-      this.grpcObs.badRequest(bp.grpcCode, bp.message);
+      this.grpcObs.badRequest('RESOURCE_EXHAUSTED', bp.message, true);
       return { ok: false, code: bp.grpcCode, message: bp.message, retryAfterSeconds: bp.retryAfterSeconds };
     }
     let td: TraceData;
@@ -145,7 +153,11 @@ export class OtlpReceiver implements TracesReceiver {
       throw new HttpError(400, `${what}: ${(e as Error).message}`);
     }
     const out = await this.consume(td, this.httpObs);
-    if (!out.ok) throw refusalError(out.refusal);
+    if (!out.ok) {
+      const e = refusalError(out.refusal);
+      e.logged = true;
+      throw e;
+    }
     const partial = out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined;
     if (type === JSON_TYPE) {
       // proto3 JSON: int64 as a decimal string.

@@ -29,7 +29,6 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-const HEX = /^[0-9a-fA-F]+$/;
 
 function hexId(v: unknown, path: string, maxDigits: 16 | 32, size: 8 | 16, required: boolean): Uint8Array | undefined {
   if (v === undefined || v === null || v === '') {
@@ -37,9 +36,12 @@ function hexId(v: unknown, path: string, maxDigits: 16 | 32, size: 8 | 16, requi
     return undefined;
   }
   const what = maxDigits === 32 ? '16 or 32 hex digits' : '16 hex digits';
-  if (typeof v !== 'string' || v.length > maxDigits || !HEX.test(v)) throw new ZipkinSpanError(path, `expected ${what}, got ${describe(v)}`);
+  if (typeof v !== 'string' || v.length > maxDigits) throw new ZipkinSpanError(path, `expected ${what}, got ${describe(v)}`);
   const text = v.length % 2 === 1 ? `0${v}` : v;
-  const bytes = padId(Buffer.from(text, 'hex'), size);
+  // Buffer.from(…, 'hex') stops at the first pair that is not hex: a short result = not hex.
+  const raw = Buffer.from(text, 'hex');
+  if (raw.length * 2 !== text.length) throw new ZipkinSpanError(path, `expected ${what}, got ${describe(v)}`);
+  const bytes = padId(raw, size);
   if (isAllZero(bytes)) {
     if (required) throw new ZipkinSpanError(path, 'must not be all zeros');
     return undefined; // an all-zero parent means "no parent"
@@ -47,7 +49,7 @@ function hexId(v: unknown, path: string, maxDigits: 16 | 32, size: 8 | 16, requi
   return bytes;
 }
 
-const THOUSAND = Long.fromInt(1000, true);
+const TWO_32 = 4294967296;
 
 /**
  * Microseconds → nanoseconds. Integers (the Zipkin format) convert exactly in Long arithmetic.
@@ -58,10 +60,13 @@ function microsToNanos(v: unknown, path: string): Long | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
     const whole = Math.floor(v);
-    const fracNs = Math.round((v - whole) * 1000);
-    return Long.fromNumber(whole, true).multiply(THOUSAND).add(fracNs);
+    // whole × 1000 + fraction in 32-bit halves: exact, and one Long allocated per time.
+    const hi = Math.floor(whole / TWO_32);
+    const lo = (whole - hi * TWO_32) * 1000 + Math.round((v - whole) * 1000); // < 2^42: exact
+    const carry = Math.floor(lo / TWO_32);
+    return new Long((lo - carry * TWO_32) | 0, (hi * 1000 + carry) | 0, true);
   }
-  if (typeof v === 'string' && /^\d{1,16}$/.test(v)) return Long.fromString(v, true).multiply(THOUSAND);
+  if (typeof v === 'string' && /^\d{1,16}$/.test(v)) return Long.fromString(v, true).multiply(1000);
   throw new ZipkinSpanError(path, `expected a non-negative number of microseconds, got ${describe(v)}`);
 }
 
@@ -114,13 +119,16 @@ function annotations(v: unknown, path: string): ZipkinAnnotation[] {
 function tags(v: unknown, path: string): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new ZipkinSpanError(path, `expected an object of strings, got ${describe(v)}`);
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v as Obj)) {
-    if (typeof val === 'string') out[k] = val;
-    else if (typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
-    else if (val !== null) throw new ZipkinSpanError(`${path}.${k}`, `expected a string, got ${describe(val)}`);
+  const o = v as Obj;
+  // The usual case (every value a string) keeps the parsed object as it is: no copy.
+  for (const k in o) {
+    const val = o[k];
+    if (typeof val === 'string') continue;
+    if (typeof val === 'number' || typeof val === 'boolean') o[k] = String(val);
+    else if (val === null) delete o[k];
+    else throw new ZipkinSpanError(`${path}.${k}`, `expected a string, got ${describe(val)}`);
   }
-  return out;
+  return o as Record<string, string>;
 }
 
 function span(v: unknown, path: string): ZipkinSpan {

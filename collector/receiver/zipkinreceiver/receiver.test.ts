@@ -248,6 +248,29 @@ describe('zipkin HTTP answers', () => {
   });
 });
 
+describe('zipkin slow clients', () => {
+  it('cuts off a client that sends its headers too slowly (408)', async () => {
+    const net = await import('node:net');
+    const issues = new ConfigIssues();
+    const cfg = zipkinReceiverFactory.parseConfig({ endpoint: '127.0.0.1:0', read_header_timeout: '200ms', read_timeout: '400ms' }, 'receivers.zipkin', issues);
+    const r = zipkinReceiverFactory.create(cfg, testSettings('zipkin/slow'), new CapturingConsumer());
+    await r.start(new TestHost());
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        const sock = net.connect(r.port!, '127.0.0.1', () => sock.write('POST /api/v2/spans HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n[{'));
+        let got = '';
+        sock.on('data', (d) => (got += d.toString()));
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => resolve(got));
+        setTimeout(() => sock.destroy(), 8000);
+      });
+      expect(answer).toMatch(/^HTTP\/1.1 408/);
+    } finally {
+      await r.shutdown(AbortSignal.timeout(1000));
+    }
+  });
+});
+
 describe('zipkin receiver config', () => {
   it('defaults and errors by path', () => {
     const ok = new ConfigIssues();

@@ -55,7 +55,14 @@ export class ZipkinReceiver implements TracesReceiver {
     try {
       this.server = await startHttpServer(
         this.cfg,
-        (req) => this.handle(req),
+        async (req) => {
+          try {
+            return await this.handle(req);
+          } catch (e) {
+            if (e instanceof HttpError && !e.logged) this.obs.badRequest(e.status, e.message, e.retryAfterSeconds !== undefined);
+            throw e;
+          }
+        },
         renderError,
         (e) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the Zipkin receiver'),
       );
@@ -103,7 +110,11 @@ export class ZipkinReceiver implements TracesReceiver {
       const more = decoded.rejected.length > 10 ? `; and ${decoded.rejected.length - 10} more` : '';
       rejectedText = `${decoded.rejected.length} span(s) rejected: ${shown.join('; ')}${more}`;
       this.obs.refused(decoded.rejected.length, 'invalid_span', rejectedText, false);
-      if (decoded.spans.length === 0) throw new HttpError(400, rejectedText);
+      if (decoded.spans.length === 0) {
+        const e = new HttpError(400, rejectedText);
+        e.logged = true;
+        throw e;
+      }
     }
     const td = zipkinToTraceData(decoded.spans, this.cfg.parseStringTags);
     const n = spanCount(td);
@@ -111,7 +122,9 @@ export class ZipkinReceiver implements TracesReceiver {
       const refusal = await pushTraces(this.next, td);
       if (refusal) {
         this.obs.refused(n, refusal.reason, refusal.message, refusal.retryable);
-        throw refusalError(refusal);
+        const e = refusalError(refusal);
+        e.logged = true;
+        throw e;
       }
       this.obs.accepted(n);
     }

@@ -180,6 +180,18 @@ describe('zipkin → OTLP translation', () => {
     expect(nanosToBigInt(s.endTimeUnixNano)).toBe(1700000001750n);
   });
 
+  it.each([
+    [1, 1000n],
+    [4294967295, 4294967295000n],
+    [4294967296, 4294967296000n],
+    [4294967295.9996, 4294967296000n], // the rounded fraction carries into the next µs
+    [9007199254740991, 9007199254740991000n],
+    ['1700000000123456', 1700000000123456000n],
+  ])('µs %s → ns %s exactly', (us, ns) => {
+    const s = only(translate([{ traceId: 'a', id: 'b', timestamp: us }]));
+    expect(nanosToBigInt(s.startTimeUnixNano)).toBe(ns);
+  });
+
   it('timestamps beyond 2^53 ns keep every digit', () => {
     const s = only(translate([{ traceId: 'a', id: 'b', timestamp: 4102444800123457, duration: 999999 }]));
     expect(nanosToBigInt(s.startTimeUnixNano)).toBe(4102444800123457000n);

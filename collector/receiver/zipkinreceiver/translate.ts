@@ -26,38 +26,28 @@
  */
 import crypto from 'node:crypto';
 import Long from 'long';
-import { SpanKind, StatusCode, type AnyValue, type KeyValue, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent, type TraceData } from '../../pdata/model.js';
+import { setAttr, SpanKind, StatusCode, type AnyValue, type KeyValue, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent, type TraceData } from '../../pdata/model.js';
 import type { ZipkinSpan } from './zipkin-model.js';
 
-/** Resource semantic-convention namespaces (semconv resource attributes) → resource, as otelcol. */
-const RESOURCE_PREFIXES = [
-  'service.',
-  'telemetry.sdk.',
-  'telemetry.auto.',
-  'telemetry.distro.',
-  'host.',
-  'os.',
-  'process.',
-  'container.',
-  'k8s.',
-  'cloud.',
-  'faas.',
-  'device.',
-  'webengine.',
-  'aws.ecs.',
-  'aws.eks.',
-  'aws.log.',
-  'gcp.cloud_run.',
-  'gcp.gce.',
-  'heroku.',
-  'deployment.',
-];
-const RESOURCE_KEYS = new Set(['deployment.environment', 'opencensus.starttime', 'opencensus.exporterversion', 'opencensus.resourcetype']);
+/**
+ * Tags that are resource semantic conventions (as otelcol's list of semconv resource attribute
+ * names) go to the resource. Checked by namespace (the part before the first dot), one Set
+ * lookup per tag.
+ */
+const RESOURCE_NAMESPACES = new Set(['service', 'host', 'os', 'process', 'container', 'k8s', 'cloud', 'faas', 'device', 'webengine', 'deployment', 'heroku']);
+const RESOURCE_PREFIXES_IN_SHARED_NAMESPACES = ['telemetry.sdk.', 'telemetry.auto.', 'telemetry.distro.', 'aws.ecs.', 'aws.eks.', 'aws.log.', 'gcp.cloud_run.', 'gcp.gce.'];
+const RESOURCE_KEYS = new Set(['opencensus.starttime', 'opencensus.exporterversion', 'opencensus.resourcetype']);
 
-function isResourceKey(key: string): boolean {
-  if (RESOURCE_KEYS.has(key)) return true;
-  for (const p of RESOURCE_PREFIXES) if (key.startsWith(p)) return true;
-  return false;
+export function isResourceKey(key: string): boolean {
+  const dot = key.indexOf('.');
+  if (dot <= 0) return false;
+  const ns = key.slice(0, dot);
+  if (RESOURCE_NAMESPACES.has(ns)) return true;
+  if (ns === 'telemetry' || ns === 'aws' || ns === 'gcp') {
+    for (const p of RESOURCE_PREFIXES_IN_SHARED_NAMESPACES) if (key.startsWith(p)) return true;
+    return false;
+  }
+  return ns === 'opencensus' && RESOURCE_KEYS.has(key);
 }
 
 const SCOPE_NAME_TAGS = ['otel.scope.name', 'otel.library.name'];
@@ -140,6 +130,12 @@ interface Group {
   scopes: Map<string, ScopeSpans>;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function strAttr(key: string, value: string): KeyValue {
   return { key, value: { stringValue: value } };
 }
@@ -153,11 +149,7 @@ export function zipkinToTraceData(spans: readonly ZipkinSpan[], parseStringTags:
     const tags = z.tags;
     // ---- resource: local service + resource-level tags --------------------------------------
     const serviceName = z.localEndpoint?.serviceName ?? '';
-    const resourceAttrs: KeyValue[] = [];
-    if (serviceName !== '') {
-      const snKey = tags[SERVICE_NAME_SOURCE] || 'service.name';
-      resourceAttrs.push(strAttr(snKey, serviceName));
-    }
+    let resourceKeys: string[] | undefined;
     let spanTagKeys: string[] | undefined;
     let scopeName = '';
     let scopeVersion = '';
@@ -165,29 +157,26 @@ export function zipkinToTraceData(spans: readonly ZipkinSpan[], parseStringTags:
       if (key === SERVICE_NAME_SOURCE) continue;
       if (isResourceKey(key)) {
         // Unlike otelcol, kept even without a local service name (it would drop them).
-        const existing = resourceAttrs.find((a) => a.key === key);
-        if (existing) existing.value = { stringValue: tags[key] };
-        else resourceAttrs.push(strAttr(key, tags[key]));
-        continue;
-      }
-      if (SCOPE_NAME_TAGS.includes(key)) {
-        scopeName = tags[key];
-        continue;
-      }
-      if (SCOPE_VERSION_TAGS.includes(key)) {
-        scopeVersion = tags[key];
-        continue;
-      }
-      (spanTagKeys ??= []).push(key);
+        (resourceKeys ??= []).push(key);
+      } else if (SCOPE_NAME_TAGS.includes(key)) scopeName = tags[key];
+      else if (SCOPE_VERSION_TAGS.includes(key)) scopeVersion = tags[key];
+      else (spanTagKeys ??= []).push(key);
     }
-    const groupKey = JSON.stringify(resourceAttrs.map((a) => [a.key, a.value!.stringValue]));
+    let groupKey = serviceName;
+    if (resourceKeys) {
+      resourceKeys.sort();
+      for (const k of resourceKeys) groupKey += `\0${k}\0${tags[k]}`;
+    }
     let group = groups.get(groupKey);
     if (!group) {
+      const resourceAttrs: KeyValue[] = [];
+      if (serviceName !== '') resourceAttrs.push(strAttr(tags[SERVICE_NAME_SOURCE] || 'service.name', serviceName));
+      for (const k of resourceKeys ?? []) setAttr(resourceAttrs, k, { stringValue: tags[k] });
       group = { rs: { resource: { attributes: resourceAttrs }, scopeSpans: [] }, scopes: new Map() };
       groups.set(groupKey, group);
       td.resourceSpans.push(group.rs);
     }
-    const scopeKey = `${scopeName}\0${scopeVersion}`;
+    const scopeKey = scopeVersion ? `${scopeName}\0${scopeVersion}` : scopeName;
     let ss = group.scopes.get(scopeKey);
     if (!ss) {
       ss = { spans: [] };
@@ -206,41 +195,43 @@ export function zipkinToTraceData(spans: readonly ZipkinSpan[], parseStringTags:
       endTimeUnixNano: Long.UZERO,
       attributes: [],
     };
-    if (z.parentId && !Buffer.from(z.parentId).equals(z.id)) span.parentSpanId = z.parentId;
-    const handled = new Set<string>();
+    if (z.parentId && !sameBytes(z.parentId, z.id)) span.parentSpanId = z.parentId;
     if (z.kind) span.kind = KIND[z.kind];
-    else if (tags['span.kind'] !== undefined) {
-      handled.add('span.kind');
-      if (tags['span.kind'] === 'internal') span.kind = SpanKind.INTERNAL;
-    }
-    if (tags['w3c.tracestate'] !== undefined) {
-      span.traceState = tags['w3c.tracestate'];
-      handled.add('w3c.tracestate');
-    }
+    else if (tags['span.kind'] === 'internal') span.kind = SpanKind.INTERNAL;
+    if (tags['w3c.tracestate'] !== undefined) span.traceState = tags['w3c.tracestate'];
     // status
     const statusCode = tags['otel.status_code'];
     let code: number = StatusCode.UNSET;
     let message = '';
     if (statusCode !== undefined) {
-      handled.add('otel.status_code');
       code = STATUS_CODES[statusCode.toUpperCase()] ?? StatusCode.UNSET;
-      if (tags['otel.status_description'] !== undefined) {
-        message = tags['otel.status_description'];
-        handled.add('otel.status_description');
-      }
+      if (tags['otel.status_description'] !== undefined) message = tags['otel.status_description'];
     }
     const err = tags.error;
+    const errorIsFlag = err === 'true' || err === '';
     if (err !== undefined) {
       code = StatusCode.ERROR;
-      if (err === 'true' || err === '') handled.add('error');
-      else if (message === '') message = err;
+      if (!errorIsFlag && message === '') message = err;
     }
     if (code !== StatusCode.UNSET || message !== '') span.status = message ? { code, message } : { code };
 
-    // attributes
+    // attributes (tags consumed above are left out)
     if (spanTagKeys) {
       for (const key of spanTagKeys) {
-        if (handled.has(key)) continue;
+        switch (key) {
+          case 'span.kind':
+            if (!z.kind) continue;
+            break;
+          case 'w3c.tracestate':
+          case 'otel.status_code':
+            continue;
+          case 'otel.status_description':
+            if (statusCode !== undefined) continue;
+            break;
+          case 'error':
+            if (errorIsFlag) continue;
+            break;
+        }
         const v = tags[key];
         span.attributes.push({ key, value: parseStringTags ? typedTagValue(v) : { stringValue: v } });
       }

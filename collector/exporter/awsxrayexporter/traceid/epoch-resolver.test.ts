@@ -191,6 +191,22 @@ describe('EpochResolver with a real Redis', () => {
     }
   });
 
+  it('keys expire (SET … NX EX ttl): nothing stays in Redis for good', async () => {
+    const store = await newStore();
+    const trace = 'ee' + TRACE.slice(2);
+    await resolver({ store }).resolve(at(NOW_SEC - 50, trace));
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    try {
+      const ttl = await raw.ttl(`meshtrace:xray-epoch:${trace}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60);
+      expect(Number(await raw.get(`meshtrace:xray-epoch:${trace}`))).toBe(windowEpoch(hex(trace), NOW_SEC - 50, W));
+    } finally {
+      await raw.quit();
+    }
+  });
+
   it('a garbage value under the key is ignored', async () => {
     const store = await newStore();
     const trace = 'dd' + TRACE.slice(2);

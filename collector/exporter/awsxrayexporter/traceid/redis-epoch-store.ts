@@ -55,6 +55,8 @@ export class RedisEpochStore implements EpochStore {
     if (!results) throw new Error('redis pipeline returned nothing');
     const out: number[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
+      const setErr = results[2 * i][0];
+      if (setErr) throw setErr; // e.g. READONLY replica, OOM: the value may not be shared
       const [err, value] = results[2 * i + 1];
       if (err) throw err;
       const n = typeof value === 'string' ? Number(value) : NaN;
