@@ -39,7 +39,9 @@ describe('meshtrace-filter CLI', () => {
       '[1,2]',
       JSON.stringify({ requestHeaders: [['B', 'c'], ['b', 'd']] }),
     ].join('\n');
-    const r = run(['--jsonl'], `${input}\n`);
+    // The probe module leaves headers alone unless asked (the real filter stamps and adds
+    // x-request-id: test/filter/cli.test.ts covers it).
+    const r = run([...PROBE, '--jsonl'], `${input}\n`);
     expect(r.status).toBe(1);
     expect(r.lines).toEqual([
       expect.objectContaining({ requestHeaders: [['a', '1'], ['a', '2']] }),

@@ -114,14 +114,16 @@ export class FilterRunner {
   constructor(private readonly wasm: Uint8Array | string, private readonly rootId = ROOT_ID) {}
 
   /** Loads the module (throws ProxyWasmLoadError) for `config` without running a request. */
-  preload(config: unknown): void {
-    this.hostFor(config);
+  preload(config: unknown, node?: string): void {
+    this.hostFor(config, node);
   }
 
   private pendingLogs = new Map<string, LogEntry[]>();
 
-  private hostFor(config: unknown): { host: ProxyWasmHost; logs: LogEntry[]; rejected: boolean } {
-    const key = config === undefined ? '' : JSON.stringify(config);
+  // The node id is per proxy (a filter reads it at configure time), so a host is kept per
+  // configuration AND node id, with the node given to the VM from the start.
+  private hostFor(config: unknown, node?: string): { host: ProxyWasmHost; logs: LogEntry[]; rejected: boolean } {
+    const key = JSON.stringify([config ?? null, node ?? null]);
     const cached = this.hosts.get(key);
     if (cached) {
       // Start/configure logs go out with the first request that uses this configuration.
@@ -129,16 +131,19 @@ export class FilterRunner {
       this.pendingLogs.delete(key);
       return { host: cached, logs, rejected: !cached.isConfigured };
     }
-    const host = ProxyWasmHost.load(this.wasm, { rootId: this.rootId, pluginConfig: config === undefined ? undefined : config });
+    const host = ProxyWasmHost.load(this.wasm, {
+      rootId: this.rootId, pluginConfig: config === undefined ? undefined : config,
+      properties: node === undefined ? undefined : { 'xds.node': { id: node } },
+    });
     const configured = host.configure();
     if (this.hosts.size >= MAX_CACHED_CONFIGS) this.hosts.delete(this.hosts.keys().next().value as string);
     this.hosts.set(key, host);
     this.pendingLogs.set(key, host.logs.slice());
-    return this.hostFor(config);
+    return this.hostFor(config, node);
   }
 
   run(spec: RequestSpec): Output {
-    const { host, logs, rejected } = this.hostFor(spec.config);
+    const { host, logs, rejected } = this.hostFor(spec.config, spec.node);
     if (rejected) {
       return { requestHeaders: spec.requestHeaders ?? [], responseHeaders: spec.responseHeaders ?? [[':status', '200']], logs: logs.length ? logs : host.logs, error: 'the filter rejected the plugin configuration (proxy_on_configure returned false)' };
     }
@@ -216,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
   const runner = new FilterRunner(resolve(args.wasm), args.rootId);
   try {
     // Load once up front so a bad module is reported before any input is read.
-    runner.preload(args.spec.config);
+    runner.preload(args.spec.config, args.spec.node);
   } catch (e) {
     const msg = e instanceof ProxyWasmLoadError ? `cannot load ${args.wasm}: ${e.message}` : `cannot load ${args.wasm}: ${(e as Error).message}`;
     process.stderr.write(`meshtrace-filter: ${msg}\n`);

@@ -82,7 +82,9 @@ export function buildPropertyTree(...sources: Array<Record<string, PropertyValue
       let node = root;
       for (const seg of segs.slice(0, -1)) {
         const next = node[seg];
-        if (!isTree(next)) node[seg] = {};
+        // copy the level on the way down: a subtree may belong to another source (the host's
+        // base properties), which a per-request property must not change
+        node[seg] = isTree(next) ? { ...next } : {};
         node = node[seg] as PropertyTree;
       }
       const last = segs[segs.length - 1]!;

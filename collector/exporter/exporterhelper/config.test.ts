@@ -38,6 +38,12 @@ describe('readQueueConfig', () => {
     expect(issues.errors.map((e) => e.path)).toEqual([path]);
   });
 
+  it('takes an exporter\'s own defaults, which the user\'s keys still override', () => {
+    const issues = new ConfigIssues();
+    expect(readQueueConfig(undefined, 'q', issues, { maxSpans: 20_000 }).maxSpans).toBe(20_000);
+    expect(readQueueConfig({ queue_size_spans: 5 }, 'q', issues, { maxSpans: 20_000 }).maxSpans).toBe(5);
+  });
+
   it('warns that persistent storage is not supported', () => {
     const issues = new ConfigIssues();
     readQueueConfig({ storage: 'file_storage' }, 'q', issues);

@@ -61,8 +61,14 @@ const QUEUE_KEYS = [
  * queue_size (+ sizer: requests|items|bytes like otelcol), queue_size_spans, queue_size_bytes.
  * otelcol's `storage` (persistent queue) and blocking modes are not supported: a warning says so.
  */
-export function readQueueConfig(raw: unknown, path: string, issues: ConfigIssues): QueueConfig {
-  const cfg: QueueConfig = { ...DEFAULT_QUEUE };
+export function readQueueConfig(
+  raw: unknown,
+  path: string,
+  issues: ConfigIssues,
+  /** An exporter's own defaults (e.g. smaller bounds when it queues decoded objects). */
+  defaults: Partial<QueueConfig> = {},
+): QueueConfig {
+  const cfg: QueueConfig = { ...DEFAULT_QUEUE, ...defaults };
   const o = readObject(raw, path, issues, QUEUE_KEYS);
   cfg.enabled = readBool(o.enabled, join(path, 'enabled'), issues, cfg.enabled);
   cfg.numConsumers = readInt(o.num_consumers, join(path, 'num_consumers'), issues, cfg.numConsumers, { min: 1, max: 1000 });

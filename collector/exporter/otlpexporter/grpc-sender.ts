@@ -50,6 +50,9 @@ export class OtlpGrpcSender {
       'grpc.default_compression_algorithm': cfg.compression === 'gzip' ? grpc.compressionAlgorithms.gzip : grpc.compressionAlgorithms.identity,
       'grpc.max_send_message_length': -1,
       'grpc.primary_user_agent': 'meshtrace-collector',
+      // grpc-js backs off reconnecting up to 120 s; a backend back after a long outage would then
+      // sit unused for up to two minutes while the queue fills. 5 s matches the retry interval.
+      'grpc.max_reconnect_backoff_ms': 5_000,
     };
     if (cfg.useTls && cfg.tls.serverNameOverride) options['grpc.ssl_target_name_override'] = cfg.tls.serverNameOverride;
     this.client = new grpc.Client(cfg.address, credentials(cfg), options);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import http2 from 'node:http2';
@@ -240,6 +241,7 @@ describe('otlp exporter over TLS (self-signed CA made with openssl)', () => {
   beforeAll(() => {
     certs = makeCerts();
   });
+  afterAll(() => fs.rmSync(certs.dir, { recursive: true, force: true }));
 
   it('verifies the server against ca_file', async () => {
     const b = await backend(grpc.ServerCredentials.createSsl(certs.ca, [{ private_key: certs.serverKey, cert_chain: certs.serverCert }], false));

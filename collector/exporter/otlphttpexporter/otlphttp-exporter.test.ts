@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../component/component.js';
 import { ConfigIssues } from '../../config/issues.js';
@@ -204,6 +205,7 @@ describe('otlphttp exporter over TLS (self-signed CA made with openssl)', () => 
   beforeAll(() => {
     certs = makeCerts();
   });
+  afterAll(() => fs.rmSync(certs.dir, { recursive: true, force: true }));
 
   it('verifies the server with ca_file and presents a client certificate', async () => {
     const b = await backend({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true, rejectUnauthorized: true });

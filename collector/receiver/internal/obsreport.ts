@@ -22,6 +22,18 @@ export class ReceiverObs {
     log({ receiver: this.settings.id, transport: this.transport, refused_spans: spans, reason, retryable, detail: message }, 'spans refused');
   }
 
+  /** Spans rejected one by one (invalid IDs): one counter increment per reason, one log line. */
+  rejected(byReason: Record<string, number>, count: number, message: string): void {
+    if (count <= 0) return;
+    for (const [reason, n] of Object.entries(byReason)) {
+      this.settings.metrics.receiverRefused.inc({ receiver: this.settings.id, transport: this.transport, reason }, n);
+    }
+    this.settings.logger.warn(
+      { receiver: this.settings.id, transport: this.transport, refused_spans: count, reasons: byReason, retryable: false, detail: message },
+      'spans refused',
+    );
+  }
+
   /**
    * A request refused before its spans could be counted (bad body, too large, ...): the client
    * is told and will not resend it, so it is a warning. Back-pressure refusals (the client

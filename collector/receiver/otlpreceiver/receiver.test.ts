@@ -503,6 +503,36 @@ describe('otlp gRPC answers', () => {
     expect(consumer.received.length).toBe(0);
   });
 
+  it('corrupt gzip and unknown grpc-encoding are answered with an error status, and the server goes on', async () => {
+    const http2 = await import('node:http2');
+    const raw = (encoding: string, payload: Buffer) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const session = http2.connect(`http://127.0.0.1:${receiver.grpcPort}`);
+        session.on('error', reject);
+        const req = session.request({ ':method': 'POST', ':path': EXPORT_PATH, 'content-type': 'application/grpc', 'grpc-encoding': encoding, te: 'trailers' });
+        let status: string | undefined;
+        req.on('response', (h) => (status = h['grpc-status'] as string | undefined));
+        req.on('trailers', (t) => (status = t['grpc-status'] as string));
+        req.on('data', () => {});
+        req.on('end', () => {
+          session.close();
+          resolve(status);
+        });
+        const frame = Buffer.alloc(5 + payload.length);
+        frame[0] = 1; // compressed
+        frame.writeUInt32BE(payload.length, 1);
+        payload.copy(frame, 5);
+        req.end(frame);
+      });
+    const corrupt = await raw('gzip', Buffer.from('definitely not gzip'));
+    const unknown = await raw('snappy', Buffer.from('xx'));
+    expect(corrupt).toBe(String(grpc.status.INTERNAL)); // grpc-js' own answer
+    expect(unknown).toBe(String(grpc.status.UNIMPLEMENTED));
+    const ok = await call(protoRequest([{ traceId: tid, spanId: sid }]));
+    expect(ok.err).toBeNull();
+    expect(consumer.received.length).toBe(1);
+  });
+
   it('the OTLP gRPC exporter gets UNAVAILABLE with our message (it does not retry itself)', async () => {
     consumer.refuseWith = ConsumerError.retryable('sending queue is full', 'queue_full', 1);
     const spans = makeSdkSpans();
@@ -578,7 +608,7 @@ describe('otlp receiver logs', () => {
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ msg: 'spans refused', level: 'warn', receiver: 'otlp/logs', refused_spans: 1, reason: 'invalid_trace_id', retryable: false }),
+        expect.objectContaining({ msg: 'spans refused', level: 'warn', receiver: 'otlp/logs', refused_spans: 1, reasons: { invalid_trace_id: 1 }, retryable: false }),
         expect.objectContaining({ msg: 'request refused', level: 'warn', status: 400, detail: expect.stringMatching(/invalid OTLP\/JSON: invalid JSON/) }),
       ]),
     );

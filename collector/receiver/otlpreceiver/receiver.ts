@@ -88,9 +88,7 @@ export class OtlpReceiver implements TracesReceiver {
   /** Validates, pushes on, counts. Shared by both transports. */
   private async consume(td: TraceData, obs: ReceiverObs): Promise<Outcome> {
     const rej = rejectInvalidSpans(td);
-    if (rej.count > 0) {
-      for (const [reason, n] of Object.entries(rej.byReason)) obs.refused(n, reason, rej.message, false);
-    }
+    obs.rejected(rej.byReason, rej.count, rej.message);
     const n = spanCount(td);
     if (n > 0) {
       const refusal = await pushTraces(this.next, td);
