@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Long from 'long';
 import type protobuf from 'protobufjs';
-import { encodeTracesJson } from './otlp-json.js';
+import { encodeTracesJson, OtlpJsonWriter } from './otlp-json.js';
 import { decodeTraceRequest, encodeTraceRequest, ExportTraceServiceRequest } from './otlp-proto.js';
 import type { TraceData } from './model.js';
 
@@ -135,5 +135,58 @@ describe('encodeTracesJson (OTLP/JSON)', () => {
 
   it('empty request', () => {
     expect(encodeTracesJson({ resourceSpans: [] })).toBe('{}');
+  });
+});
+
+describe('OtlpJsonWriter byte paths', () => {
+  const oneAttr = (value: TraceData['resourceSpans'][number]['scopeSpans'][number]['spans'][number]['attributes'][number]['value'], key = 'k'): TraceData => ({
+    resourceSpans: [{ resource: { attributes: [{ key, value }] }, scopeSpans: [] }],
+  });
+  const attrValue = (line: string) => JSON.parse(line).resourceSpans[0].resource.attributes[0].value;
+
+  it.each([
+    ['plain ASCII', 'reviews.default.svc.cluster.local'],
+    ['empty', ''],
+    ['quote and backslash', 'say "hi" \\ now'],
+    ['control characters', 'a\u0000b\tc\nd\u001f'],
+    ['DEL', 'x\u007fy'],
+    ['Latin-1 and BMP', 'grüße → 東京'],
+    ['astral plane (surrogate pair)', 'emoji \u{1F600} end'],
+    ['lone surrogate', 'bad \ud800 half'],
+  ])('string value %s round-trips through JSON.parse', (_name, value) => {
+    const line = encodeTracesJson(oneAttr({ stringValue: value }, value));
+    // Lossless, lone surrogates included: JSON.stringify escapes them as \\uD800.
+    expect(attrValue(line)).toEqual({ stringValue: value });
+    expect(JSON.parse(line).resourceSpans[0].resource.attributes[0].key).toBe(value);
+  });
+
+  it.each([
+    [Long.fromInt(0), '0'],
+    [Long.fromInt(-1), '-1'],
+    [Long.fromInt(2147483647), '2147483647'],
+    [Long.fromInt(-2147483648), '-2147483648'],
+    [Long.fromString('2147483648'), '2147483648'],
+    [Long.fromString('-9223372036854775808'), '-9223372036854775808'],
+    [Long.fromString('18446744073709551615', true), '18446744073709551615'],
+    [Long.fromString('18446744073709551000', true), '18446744073709551000'],
+    [42, '42'],
+  ])('intValue %s is written as the decimal string %s', (v, want) => {
+    expect(attrValue(encodeTracesJson(oneAttr({ intValue: v })))).toEqual({ intValue: want });
+  });
+
+  it('grows past its initial buffer and leaves no stale bytes when reused for a shorter line', () => {
+    const w = new OtlpJsonWriter(16);
+    const big = oneAttr({ stringValue: 'x'.repeat(100_000) });
+    const first = Buffer.from(w.encode(big, true));
+    expect(first.length).toBeGreaterThan(100_000);
+    expect(first[first.length - 1]).toBe(0x0a);
+    expect(attrValue(first.toString('utf8')).stringValue).toHaveLength(100_000);
+    const small = w.encode(oneAttr({ boolValue: true }));
+    expect(small.toString('utf8')).toBe('{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"boolValue":true}}]}}]}');
+  });
+
+  it('encodes the rich request to the same bytes as the string API', () => {
+    const w = new OtlpJsonWriter(8);
+    expect(w.encode(rich()).toString('utf8')).toBe(encodeTracesJson(rich()));
   });
 });

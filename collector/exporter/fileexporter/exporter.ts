@@ -7,12 +7,14 @@
 import type { CreateSettings, Host, TracesExporter } from '../../component/component.js';
 import { ConsumerError } from '../../component/consumer-error.js';
 import { spanCount, type TraceData } from '../../pdata/model.js';
-import { encodeTracesJson } from '../../pdata/otlp-json.js';
+import { OtlpJsonWriter } from '../../pdata/otlp-json.js';
 import type { FileConfig } from './config.js';
 import { RotatingFile } from './rotating-file.js';
 
 export class FileExporter implements TracesExporter {
   private file: RotatingFile | undefined;
+  /** Encodes each request into one reused buffer, written synchronously before the next. */
+  private readonly json = new OtlpJsonWriter();
 
   constructor(
     private readonly cfg: FileConfig,
@@ -28,7 +30,7 @@ export class FileExporter implements TracesExporter {
     if (n === 0 && td.resourceSpans.length === 0) return;
     if (!this.file) throw ConsumerError.retryable(`file exporter ${this.settings.id} is not started`, 'shutting_down');
     try {
-      this.file.write(encodeTracesJson(td) + '\n');
+      this.file.write(this.json.encode(td, true));
     } catch (err) {
       this.settings.metrics.exporterSendFailed.inc({ exporter: this.settings.id, reason: 'write_error' }, n);
       this.settings.logger.error({ component: this.settings.id, err: (err as Error).message }, 'cannot write to file');

@@ -37,8 +37,9 @@ export class RotatingFile {
     this.size = fs.fstatSync(this.fd).size;
   }
 
-  write(data: string): void {
-    const buf = Buffer.from(data, 'utf8');
+  /** Appends one whole line (bytes are written before this returns, so a reused buffer is safe). */
+  write(data: string | Uint8Array): void {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     if (this.rotation && this.size > 0 && this.size + buf.length > this.rotation.maxMegabytes * MiB) this.rotate();
     if (this.fd === undefined) throw new Error(`${this.file} is closed`);
     let off = 0;
