@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConsumerError } from '../../component/consumer-error.js';
 import { nullLogger } from '../../telemetry/logger.js';
@@ -61,5 +63,19 @@ describe('memory_limiter processor', () => {
     expect(live).toBeGreaterThan(1 * MiB);
     expect(live).toBeLessThan(process.memoryUsage.rss() * 4);
     expect(availableMemoryBytes()).toBeGreaterThan(live);
+  });
+
+  it('applies percentages to at most the V8 heap limit, which the measured heap cannot exceed', () => {
+    const heapLimit = v8.getHeapStatistics().heap_size_limit;
+    expect(availableMemoryBytes()).toBeLessThanOrEqual(heapLimit);
+    expect(availableMemoryBytes()).toBeLessThanOrEqual(os.totalmem());
+    // With the default total, an 80 % limit lies below the heap limit, so it can trigger.
+    const p = new MemoryLimiterProcessor(
+      { checkIntervalMs: 1000, limitMiB: 0, spikeLimitMiB: 0, limitPercentage: 80, spikeLimitPercentage: 25 },
+      { id: 'memory_limiter', logger: nullLogger(), metrics: new CollectorMetrics() },
+      { consumeTraces: async () => {} },
+      () => 0,
+    );
+    expect(p.hardLimitBytes).toBeLessThan(heapLimit);
   });
 });

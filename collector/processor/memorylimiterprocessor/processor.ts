@@ -12,6 +12,7 @@
  * below the container limit (RSS is reported as otelcol_process_memory_rss for that).
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import type { CreateSettings, Host, TraceConsumer, TracesProcessor } from '../../component/component.js';
 import { ConsumerError } from '../../component/consumer-error.js';
 import { spanCount, type TraceData } from '../../pdata/model.js';
@@ -28,11 +29,21 @@ export function hasBackpressureControl(b: unknown): b is BackpressureControl {
   return typeof (b as BackpressureControl | undefined)?.setRefusing === 'function';
 }
 
-/** Memory available to the process: the cgroup limit when there is one, else physical memory. */
+/**
+ * Memory the limiter's percentages apply to: the cgroup limit when there is one, else physical
+ * memory, and never more than V8's heap limit (--max-old-space-size). The measured heap cannot
+ * grow past that limit: Node dies with "JavaScript heap out of memory" first, so a percentage of
+ * a larger machine's memory would never trigger.
+ */
 export function availableMemoryBytes(): number {
   const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
-  const total = os.totalmem();
-  return constrained && constrained > 0 && constrained < total ? constrained : total;
+  const physical = os.totalmem();
+  const system = constrained && constrained > 0 && constrained < physical ? constrained : physical;
+  return Math.min(system, v8HeapLimitBytes());
+}
+
+export function v8HeapLimitBytes(): number {
+  return v8.getHeapStatistics().heap_size_limit;
 }
 
 export function liveMemoryBytes(): number {
@@ -74,6 +85,13 @@ export class MemoryLimiterProcessor implements TracesProcessor {
 
   async start(host: Host): Promise<void> {
     this.host = host;
+    const heapLimit = v8HeapLimitBytes();
+    if (this.softLimitBytes > heapLimit) {
+      this.settings.logger.warn(
+        { component: this.settings.id, soft_limit_mib: Math.round(this.softLimitBytes / MiB), v8_heap_limit_mib: Math.round(heapLimit / MiB) },
+        'memory_limiter soft limit is above the V8 heap limit: the process would run out of heap before refusing; raise --max-old-space-size (NODE_OPTIONS) or lower limit_mib',
+      );
+    }
     this.settings.logger.info(
       { component: this.settings.id, soft_limit_mib: Math.round(this.softLimitBytes / MiB), hard_limit_mib: Math.round(this.hardLimitBytes / MiB), check_interval_ms: this.cfg.checkIntervalMs },
       'memory limiter started (measures V8 heapUsed + external)',
