@@ -2,8 +2,8 @@
 //
 // Two ways to write n changes into Envoy's header map:
 //   - one call per change: proxy_replace_header_map_value (replaces the first entry and drops
-//     repeats, or appends), proxy_remove_header_map_value (all entries), proxy_add_header_map_value;
-//     copies only the changed names and values;
+//     repeats, or appends when absent), proxy_remove_header_map_value (all entries); copies only
+//     the changed names and values;
 //   - one proxy_set_header_map_pairs with the whole edited map: one call, but every header of
 //     the request crosses the boundary and Envoy rebuilds its map.
 // We estimate both as bytes copied + HOST_CALL_COST_BYTES per call and take the cheaper.
@@ -12,14 +12,13 @@
 // request (two stamps, ~60 bytes) writes individually (2 calls) rather than sending its ~1 KB
 // map; from about five changes one set_header_map_pairs is cheaper; a request with very large
 // headers keeps writing individually. The benchmark (bench/filter-bench.ts) shows both paths.
-import { HeaderPairs, MapType, replaceHeaderMapValue, removeHeaderMapValue, addHeaderMapValue, setHeaderMapPairs, WasmResult } from "./proxy-wasm";
+import { HeaderPairs, MapType, replaceHeaderMapValue, removeHeaderMapValue, setHeaderMapPairs, WasmResult } from "./proxy-wasm";
 
 export const HOST_CALL_COST_BYTES: usize = 256;
 const CAPACITY: i32 = 16;
 
-const OP_SET: u8 = 1; // exactly one entry with this value (replaces repeats)
+const OP_SET: u8 = 1; // exactly one entry with this value (replaces repeats, appends when absent)
 const OP_REMOVE: u8 = 2; // no entry
-const OP_ADD: u8 = 3; // append (the header is known to be absent)
 
 export class HeaderEdits {
   private ops: StaticArray<u8> = new StaticArray<u8>(CAPACITY);
@@ -33,10 +32,9 @@ export class HeaderEdits {
 
   set(name: string, value: string): void { this.push(OP_SET, name, value); }
   remove(name: string): void { this.push(OP_REMOVE, name, ""); }
-  add(name: string, value: string): void { this.push(OP_ADD, name, value); }
 
   private push(op: u8, name: string, value: string): void {
-    if (this.count >= CAPACITY) return; // cannot happen: at most 11 changes per request
+    if (this.count >= CAPACITY) return; // cannot happen: at most 11 changes per request (2 + 8 + 1)
     unchecked((this.ops[this.count] = op));
     unchecked((this.names[this.count] = name));
     unchecked((this.values[this.count] = value));
@@ -61,8 +59,7 @@ export class HeaderEdits {
         const op = unchecked(this.ops[i]);
         const name = unchecked(this.names[i]);
         if (op == OP_SET) pairs.set(name, unchecked(this.values[i]));
-        else if (op == OP_REMOVE) pairs.remove(name);
-        else pairs.add(name, unchecked(this.values[i]));
+        else pairs.remove(name);
       }
       if (HOST_CALL_COST_BYTES + pairs.serializedSize() < individual) {
         return setHeaderMapPairs(MapType.RequestHeaders, pairs) == WasmResult.Ok ? 0 : 1;
@@ -72,10 +69,9 @@ export class HeaderEdits {
     for (let i = 0; i < n; i++) {
       const op = unchecked(this.ops[i]);
       const name = unchecked(this.names[i]);
-      let r: WasmResult;
-      if (op == OP_SET) r = replaceHeaderMapValue(MapType.RequestHeaders, name, unchecked(this.values[i]));
-      else if (op == OP_REMOVE) r = removeHeaderMapValue(MapType.RequestHeaders, name);
-      else r = addHeaderMapValue(MapType.RequestHeaders, name, unchecked(this.values[i]));
+      const r = op == OP_SET
+        ? replaceHeaderMapValue(MapType.RequestHeaders, name, unchecked(this.values[i]))
+        : removeHeaderMapValue(MapType.RequestHeaders, name);
       if (r != WasmResult.Ok) failed++;
     }
     return failed;

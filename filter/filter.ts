@@ -117,14 +117,17 @@ class MeshtraceStream extends StreamContext {
       else if (action == ACTION_REMOVE) edits.remove(unchecked(CONTEXT_HEADER_NAMES[h]));
     }
 
+    // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
     let requestId = view.requestId;
-    if (requestId === null && config.generateRequestId) {
-      requestId = root.newRequestId();
-      if (requestId !== null) {
-        edits.add(REQUEST_ID_HEADER, requestId);
+    if ((requestId === null || requestId.length == 0) && config.generateRequestId) {
+      const generated = root.newRequestId();
+      if (generated !== null) {
+        requestId = generated;
+        edits.set(REQUEST_ID_HEADER, generated);
         metrics.requestIdsGenerated.increment();
       }
     }
+    if (requestId !== null && requestId.length == 0) requestId = null; // nothing to echo
     this.requestId = requestId;
 
     if (edits.commit(pairs) != 0) {

@@ -16,6 +16,12 @@ export const MAX_CONTEXT_VALUE_LENGTH: i32 = 32768;
 /** A value every context parser rejects (traceparent, tracestate, b3, X-B3-*). */
 const INVALID_MARKER: string = "!";
 
+// Lengths of the names we read: b3 2, tracestate / x-b3-flags 10, traceparent / x-b3-spanid 11,
+// x-b3-traceid / x-b3-sampled / x-request-id 12, x-b3-parentspanid 17.
+@inline function isContextNameLength(n: i32): bool {
+  return n == 2 || n == 10 || n == 11 || n == 12 || n == 17;
+}
+
 export class RequestView {
   /** Context header values by H_* index; null when not sent. */
   readonly context: StaticArray<string | null> = new StaticArray<string | null>(CONTEXT_HEADER_COUNT);
@@ -34,8 +40,13 @@ export class RequestView {
     this.directionIndex = -1;
     this.requestId = null;
     const n = pairs.slotCount;
+    const kindLength = kindHeader.length;
+    const directionLength = directionHeader.length;
     for (let i = 0; i < n; i++) {
       if (!pairs.isLive(i)) continue;
+      // most headers are none of ours: compare lengths before bytes
+      const length = pairs.nameByteLength(i);
+      if (length != kindLength && length != directionLength && (length < 2 || length > 17 || !isContextNameLength(length))) continue;
       if (pairs.nameIs(i, kindHeader)) {
         if (this.kindCount++ == 0) this.kindIndex = i;
       } else if (pairs.nameIs(i, directionHeader)) {

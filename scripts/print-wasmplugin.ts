@@ -24,7 +24,7 @@ export const DEFAULT_OCI_URL = 'oci://ghcr.io/example/meshtrace-filter:0.1.0';
 export const GATEWAY_SELECTOR: Readonly<Record<string, string>> = Object.freeze({ istio: 'ingressgateway' });
 
 /**
- * Every filter option with its default (docs/deploy.md and the filter's own docs list them);
+ * Every filter option with its default (README.md and docs/filter.md list them);
  * `gateway` is switched on for the gateway resource. The order is the order printed.
  */
 export const FILTER_DEFAULTS = Object.freeze({

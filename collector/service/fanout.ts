@@ -17,46 +17,17 @@
  */
 import type { TraceConsumer, TracesExporter } from '../component/component.js';
 import { ConsumerError } from '../component/consumer-error.js';
-import { spanCount, type AnyValue, type KeyValue, type TraceData } from '../pdata/model.js';
+import { spanCount, type TraceData } from '../pdata/model.js';
+import { estimateTraceBytes } from '../exporter/exporterhelper/sizes.js';
 import { cloneTraceData } from '../pdata/clone.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 
-function valueSize(v: AnyValue | null | undefined): number {
-  if (v == null) return 2;
-  if (v.stringValue != null) return v.stringValue.length + 4;
-  if (v.arrayValue != null) return (v.arrayValue.values ?? []).reduce((n, x) => n + valueSize(x), 4);
-  if (v.kvlistValue != null) return attrsSize(v.kvlistValue.values);
-  if (v.bytesValue != null) return v.bytesValue.length + 4;
-  return 10;
-}
-
-function attrsSize(attrs: readonly KeyValue[] | null | undefined): number {
-  if (!attrs) return 0;
-  let n = 0;
-  for (let i = 0; i < attrs.length; i++) n += attrs[i].key.length + 4 + valueSize(attrs[i].value);
-  return n;
-}
-
 /**
- * A cheap estimate of the OTLP protobuf size of `td` (within a few percent for typical spans,
- * never encoding), for hasCapacity(spans, bytes).
+ * The byte estimate for hasCapacity(spans, bytes) is the sending queue's own (exporterhelper's
+ * estimateTraceBytes), so the fan-out and the queues agree; kept under its old name for callers.
  */
-export function estimateEncodedSize(td: TraceData): number {
-  let n = 0;
-  for (const rs of td.resourceSpans) {
-    n += 8 + attrsSize(rs.resource?.attributes);
-    for (const ss of rs.scopeSpans) {
-      n += 8 + (ss.scope?.name?.length ?? 0) + (ss.scope?.version?.length ?? 0);
-      for (const s of ss.spans) {
-        n += 70 + s.name.length + attrsSize(s.attributes);
-        if (s.events) for (const e of s.events) n += 16 + e.name.length + attrsSize(e.attributes);
-        if (s.links) for (const l of s.links) n += 32 + attrsSize(l.attributes);
-      }
-    }
-  }
-  return n;
-}
+export const estimateEncodedSize = estimateTraceBytes;
 
 export interface NamedExporter {
   id: string;
@@ -79,7 +50,7 @@ export class ExporterFanOut implements TraceConsumer {
     if (list.length === 1) return list[0].exporter.consumeTraces(td);
     const n = spanCount(td);
     if (this.anyCapacityCheck) {
-      const bytes = estimateEncodedSize(td);
+      const bytes = estimateTraceBytes(td);
       for (const e of list) {
         if (e.exporter.hasCapacity && !e.exporter.hasCapacity(n, bytes)) {
           throw ConsumerError.retryable(`exporter ${e.id} has no room in its sending queue`, 'queue_full');

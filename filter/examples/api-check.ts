@@ -16,7 +16,7 @@ class CheckStream extends pw.HttpContext {
     this.removeRequestHeader("a"); this.removeResponseHeader("a");
     h.set("a", "b"); h.add("c", "d"); h.remove("c"); h.removeAt(0); h.setValueAt(0, "x");
     h.has("a"); h.get("a"); h.countOf("a"); h.getJoined("a", ","); h.indexOf("a", 0);
-    h.name(0); h.value(0); h.valueByteLength(0); h.nameIs(0, "a"); h.isLive(0);
+    h.name(0); h.value(0); h.nameByteLength(0); h.valueByteLength(0); h.nameIs(0, "a"); h.isLive(0);
     h.serialize(); h.serializedSize(); const m: bool = h.modified; const n: i32 = h.size + h.slotCount;
     pw.HeaderPairs.parse(0, 0);
     pw.getHeaderMapPairs(pw.MapType.RequestTrailers); pw.setHeaderMapPairs(pw.MapType.ResponseTrailers, h);

@@ -5,7 +5,7 @@
 import { parseB3Multi, parseB3Single, renderB3Single, renderB3TraceId, b3TraceIdEquals, renderId16, b3SampledValue, B3_ONE } from "./b3";
 import { rangeEquals } from "./chars";
 import {
-  agreesWith, b3AgreesWith, CTX_ABSENT, CTX_INVALID, CTX_VALID, FORMAT_B3, FORMAT_B3MULTI, FORMAT_TRACECONTEXT,
+  agreesWith, b3AgreesWith, CTX_ABSENT, CTX_INVALID, CTX_SAMPLING_ONLY, CTX_VALID, FORMAT_B3, FORMAT_B3MULTI, FORMAT_TRACECONTEXT,
   ParsedContext, SAMPLING_DEBUG,
 } from "./context";
 import { parseTraceparent, renderTraceparent } from "./traceparent";
@@ -178,6 +178,11 @@ export function decideContext(headers: StaticArray<string | null>, formats: i32,
     if (tp.status == CTX_INVALID) out.removeIfPresent(headers, H_TRACEPARENT);
     if (b3.status == CTX_INVALID) out.removeIfPresent(headers, H_B3);
     if (multi.status == CTX_INVALID) removeMulti(headers, out);
+    else if (multi.status == CTX_SAMPLING_ONLY && !multi.canonical) {
+      // a lone legacy `X-B3-Sampled: true|false` (or a Sampled contradicting the debug flag) is
+      // forwarded too: B3 says to accept those but emit only 1 / 0
+      out.setIfDifferent(headers, H_X_B3_SAMPLED, b3SampledValue(multi.sampling));
+    }
     return out;
   }
   const auth = changetype<ParsedContext>(a);

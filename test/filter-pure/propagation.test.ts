@@ -41,6 +41,10 @@ const cases: Case[] = [
   { name: 'sampling-only b3 without a context is left alone', headers: { b3: '0' }, formats: ALL, edits: {}, authority: AUTH.none },
   { name: 'sampling-only X-B3-Sampled without a context is left alone', headers: { 'x-b3-sampled': '0' }, formats: ALL,
     edits: {}, authority: AUTH.none },
+  { name: 'lone legacy X-B3-Sampled false without a context is normalised to 0', headers: { 'x-b3-sampled': 'false' }, formats: ALL,
+    edits: { 'x-b3-sampled': '0' }, authority: AUTH.none },
+  { name: 'lone X-B3-Sampled 0 beside the debug flag: Sampled removed', headers: { 'x-b3-sampled': '0', 'x-b3-flags': '1' }, formats: ALL,
+    edits: { 'x-b3-sampled': null }, authority: AUTH.none },
 
   // --- a valid traceparent is the authority
   { name: 'traceparent only, default formats: X-B3 added', headers: { traceparent: TP }, formats: DEFAULT,

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { ProxyWasmHost, type HeaderList, type HostOptions, type RequestInput } from '../proxy-wasm-host/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const FILTER_WASM = resolve(ROOT, 'build/meshtrace-filter.wasm');
+/** The release module; MESHTRACE_FILTER_WASM points the tests at another build (e.g. a deliberately broken one). */
+export const FILTER_WASM = process.env.MESHTRACE_FILTER_WASM ?? resolve(ROOT, 'build/meshtrace-filter.wasm');
 
 let bytes: Uint8Array | null = null;
 export function filterBytes(): Uint8Array {
@@ -116,12 +117,12 @@ export function refB3Single(v: string): RefB3 | 'sampling-only' | null {
   return { traceId: t.padStart(32, '0'), spanId: s, parentId: p, state: st, sampled: st === 'defer' ? null : st !== 'deny' };
 }
 
-/** B3 multi headers as a filter forwards them: IDs together, canonical Sampled 1/0, Flags 1. */
+/** B3 multi headers as a filter forwards them: IDs together, Sampled 1/0 only (B3: accept true/false, emit 1/0), Flags 1/0. */
 export function refB3Multi(h: Partial<Record<ContextName, string>>): RefB3 | 'sampling-only' | null {
   const t = h['x-b3-traceid'], s = h['x-b3-spanid'], p = h['x-b3-parentspanid'], smp = h['x-b3-sampled'], f = h['x-b3-flags'];
   if (smp !== undefined && smp !== '0' && smp !== '1') return null;
-  if (f !== undefined && f !== '1') return null;
-  if (f === '1' && smp !== undefined) return null; // debug implies accept: Sampled is not sent beside it
+  if (f !== undefined && f !== '1' && f !== '0') return null; // 1 = debug; 0 = none
+  if (f === '1' && smp === '0') return null; // debug implies accept (a redundant Sampled 1 is consistent)
   if (t === undefined && s === undefined) return p === undefined ? 'sampling-only' : null;
   if (t === undefined || s === undefined || !lowerHex(t, [16, 32]) || !lowerHex(s, 16)) return null;
   if (p !== undefined && !lowerHex(p, 16)) return null;

@@ -30,6 +30,15 @@ describe('x-request-id (real .wasm)', () => {
     expect(ids.size).toBe(200);
   });
 
+  it('replaces an empty x-request-id instead of adding a second one', () => {
+    const host = filterHost();
+    const r = request(host, [['x-request-id', '']], INBOUND);
+    const ids = values(r.requestHeaders, 'x-request-id');
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toMatch(UUID_V4);
+    expect(values(r.responseHeaders, 'x-request-id')).toEqual(ids);
+  });
+
   it('keeps an existing x-request-id and does not generate one when disabled', () => {
     const host = filterHost();
     expect(values(request(host, [['x-request-id', 'mine']], OUTBOUND).requestHeaders, 'x-request-id')).toEqual(['mine']);

@@ -95,6 +95,9 @@ export interface BoundaryStats {
   bytesFromModule: number;
   /** Wall time spent inside module callbacks, host calls they made included (ns). */
   callbackNanos: number;
+  /** Part of callbackNanos spent in this host's implementation of the host calls (ns); the
+   * module's own time is callbackNanos - hostNanos (the host is JS, Envoy's is C++). */
+  hostNanos: number;
 }
 
 export interface RequestResult extends BoundaryStats {
@@ -499,7 +502,7 @@ export class ProxyWasmHost {
   }
 
   private resetStats(): void {
-    this.stats = { hostCalls: {}, hostCallCount: 0, mallocCalls: 0, bytesToModule: 0, bytesFromModule: 0, callbackNanos: 0 };
+    this.stats = { hostCalls: {}, hostCallCount: 0, mallocCalls: 0, bytesToModule: 0, bytesFromModule: 0, callbackNanos: 0, hostNanos: 0 };
   }
 
   private takeStats(): BoundaryStats {
@@ -626,7 +629,12 @@ export class ProxyWasmHost {
     const env: Record<string, (...a: never[]) => number | void> = {};
     const wrap = (name: string, impl: (...a: number[]) => number): ((...a: number[]) => number) => (...a: number[]) => {
       this.count(name);
-      return impl(...a);
+      const t0 = process.hrtime.bigint();
+      try {
+        return impl(...a);
+      } finally {
+        this.stats.hostNanos += Number(process.hrtime.bigint() - t0);
+      }
     };
     const S = Status;
 
@@ -895,7 +903,12 @@ export class ProxyWasmHost {
       const f = wasiImpl[name] ?? (() => 52); // ENOSYS: Envoy has no file system for modules
       wasi[name] = (...a: never[]) => {
         this.count(`wasi.${name}`);
-        return f(...(a as unknown as number[]));
+        const t0 = process.hrtime.bigint();
+        try {
+          return f(...(a as unknown as number[]));
+        } finally {
+          this.stats.hostNanos += Number(process.hrtime.bigint() - t0);
+        }
       };
     }
     const result: WasmImports = { env };

@@ -1,19 +1,28 @@
 /**
- * The awsxray exporter's send function: resolve trace-ID epochs (cache → Redis → deterministic),
- * translate spans to documents, send them (PutTraceSegments or daemon UDP) and report to the
- * shared sending queue which spans must be retried (RetryableError.retryData) — everything else
- * the service refused or the translator could not turn into a document is counted as dropped
- * with its reason.
+ * The awsxray exporter's two halves around the shared sending queue (exporterhelper, prepared
+ * mode):
+ * - prepare, at enqueue time: trace-ID epochs (cache → deterministic rule), translation of every
+ *   span to a serialised segment document. The queue then holds only these strings (~1.2 KB per
+ *   span) instead of the decoded objects (~4 KB, and long-lived objects make GC expensive).
+ *   Spans that cannot become a document are counted as dropped with their reason once the batch
+ *   is accepted.
+ * - send, per attempt: with an epoch store (Redis), the epochs of traces the cache did not know
+ *   are settled first (one round trip, first writer wins) and their documents' trace_id patched;
+ *   then PutTraceSegments (or daemon UDP), reporting to the queue exactly which documents must be
+ *   retried (RetryableError.retryPayload: unprocessed, throttled) — everything the service
+ *   refused for good is counted as dropped with its reason.
  */
 import client from 'prom-client';
 import type { CreateSettings } from '../../component/component.js';
-import { spanCount, type TraceData } from '../../pdata/model.js';
-import { PermanentError, RetryableError, type SendFn } from '../exporterhelper/errors.js';
+import { PermanentError, RetryableError } from '../exporterhelper/errors.js';
+import type { PreparedBatch } from '../exporterhelper/queued-exporter.js';
+import type { TraceData } from '../../pdata/model.js';
 import type { AwsXrayConfig } from './config.js';
 import type { DocumentSender } from './send/api-sender.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './translator/fit.js';
-import { traceDataOf, translateTraceData, type SpanRef } from './translator/translate.js';
+import { translateTraceData, withTraceIdEpoch, type XrayDocument } from './translator/translate.js';
 import type { EpochResolver } from './traceid/epoch-resolver.js';
+import { normalizeTraceId, traceIdHex } from './traceid/epoch.js';
 
 export interface XrayMetrics {
   epochStoreFallbacks: client.Counter<'exporter'>;
@@ -37,7 +46,7 @@ export function xrayMetrics(settings: CreateSettings): XrayMetrics {
   };
 }
 
-export interface SendFunctionDeps {
+export interface XrayExportDeps {
   cfg: AwsXrayConfig;
   settings: CreateSettings;
   resolver: EpochResolver;
@@ -46,16 +55,29 @@ export interface SendFunctionDeps {
   maxDocumentBytes?: number;
 }
 
-export function createXraySendFn(d: SendFunctionDeps): SendFn {
+/** What the sending queue holds for one batch. */
+export interface XrayBatch {
+  docs: XrayDocument[];
+  /**
+   * With an epoch store: traces whose epoch the store must still settle (trace hex → candidate
+   * epoch already in the documents) and the documents of each; cleared once settled.
+   */
+  pending?: { traces: Array<[string, number]>; docs: Map<string, XrayDocument[]> };
+}
+
+/** The prepare (enqueue time) and send (per attempt) functions of the awsxray exporter. */
+export function createXrayExportFns(d: XrayExportDeps): {
+  prepare: (td: TraceData) => PreparedBatch<XrayBatch>;
+  send: (batch: XrayBatch, signal: AbortSignal) => Promise<void>;
+} {
   const { cfg, settings, resolver, sender, metrics } = d;
   const component = `exporter/${settings.id}`;
   const indexed = new Set(cfg.indexedAttributes);
   const maxDocumentBytes = d.maxDocumentBytes ?? XRAY_MAX_DOCUMENT_BYTES;
   const labels = { exporter: settings.id };
 
-  return async (td: TraceData, signal: AbortSignal) => {
-    const total = spanCount(td);
-    const epochs = await resolver.resolve(td);
+  const prepare = (td: TraceData): PreparedBatch<XrayBatch> => {
+    const { epochs, pending } = resolver.resolveLocal(td);
     const tr = translateTraceData(td, {
       mode: cfg.traceIdEpoch,
       epochs,
@@ -66,29 +88,68 @@ export function createXraySendFn(d: SendFunctionDeps): SendFn {
       meshAnnotations: cfg.meshAnnotations,
       maxDocumentBytes,
     });
-    for (const [reason, { count, detail }] of tr.dropped) settings.metrics.dropped(settings.logger, component, count, reason, detail);
-    if (tr.trimmed > 0) {
-      metrics.documentsTrimmed.inc(labels, tr.trimmed);
-      settings.logger.warn({ exporter: settings.id, documents: tr.trimmed, detail: tr.trimmedDetail }, 'segment documents trimmed to fit the X-Ray size limit');
+    const docs: XrayDocument[] = new Array(tr.documents.length);
+    let bytes = 0;
+    const pendingDocs = pending.length > 0 ? new Map<string, XrayDocument[]>(pending.map(([hex]) => [hex, []])) : undefined;
+    for (let i = 0; i < tr.documents.length; i++) {
+      const t = tr.documents[i];
+      // A compact copy without the reference to the span: the decoded objects must not stay alive.
+      const doc: XrayDocument = { json: t.json, bytes: t.bytes, id: t.id };
+      docs[i] = doc;
+      bytes += doc.bytes;
+      if (pendingDocs) {
+        const id = normalizeTraceId(t.ref.span.traceId);
+        const list = id ? pendingDocs.get(traceIdHex(id)) : undefined;
+        if (list) list.push(doc);
+      }
     }
-    if (tr.documents.length === 0) return;
+    const batch: XrayBatch = { docs };
+    if (pendingDocs) batch.pending = { traces: pending, docs: pendingDocs };
+    const onAccepted = tr.dropped.size > 0 || tr.trimmed > 0
+      ? () => {
+          for (const [reason, { count, detail }] of tr.dropped) settings.metrics.dropped(settings.logger, component, count, reason, detail);
+          if (tr.trimmed > 0) {
+            metrics.documentsTrimmed.inc(labels, tr.trimmed);
+            settings.logger.warn({ exporter: settings.id, documents: tr.trimmed, detail: tr.trimmedDetail }, 'segment documents trimmed to fit the X-Ray size limit');
+          }
+        }
+      : undefined;
+    return { payload: batch, spans: docs.length, bytes, onAccepted };
+  };
 
-    const out = await sender.send(tr.documents, signal);
+  const settleEpochs = async (batch: XrayBatch): Promise<void> => {
+    const p = batch.pending;
+    if (!p) return;
+    const settled = await resolver.settle(p.traces);
+    for (const [hex, candidate] of p.traces) {
+      const epoch = settled.get(hex);
+      if (epoch === undefined || epoch === candidate) continue;
+      for (const doc of p.docs.get(hex) ?? []) doc.json = withTraceIdEpoch(doc.json, epoch);
+    }
+    batch.pending = undefined; // settled once: retries send the same trace IDs
+  };
+
+  const send = async (batch: XrayBatch, signal: AbortSignal): Promise<void> => {
+    await settleEpochs(batch);
+    const total = batch.docs.length;
+    const out = await sender.send(batch.docs, signal);
     if (out.unprocessed > 0) metrics.unprocessedSegments.inc(labels, out.unprocessed);
 
     let permanentSpans = 0;
-    for (const { refs } of out.permanent.values()) permanentSpans += refs.length;
+    for (const { docs } of out.permanent.values()) permanentSpans += docs.length;
     if (permanentSpans === total && out.retry.length === 0) {
       // The whole batch was refused: the queue counts it, once, under this reason.
-      const [reason, { detail }] = out.permanent.entries().next().value as [string, { refs: SpanRef[]; detail: string }];
+      const [reason, { detail }] = out.permanent.entries().next().value as [string, { docs: XrayDocument[]; detail: string }];
       throw new PermanentError(`X-Ray refused the segments: ${detail}`, reason);
     }
-    for (const [reason, { refs, detail }] of out.permanent) settings.metrics.dropped(settings.logger, component, refs.length, reason, detail);
+    for (const [reason, { docs, detail }] of out.permanent) settings.metrics.dropped(settings.logger, component, docs.length, reason, detail);
     if (out.retry.length > 0) {
-      throw new RetryableError(`${out.retry.length} of ${tr.documents.length} segments not accepted: ${out.lastError ?? 'unknown'}`, {
-        retryData: traceDataOf(out.retry),
+      throw new RetryableError(`${out.retry.length} of ${total} segments not accepted: ${out.lastError ?? 'unknown'}`, {
+        retryPayload: { payload: { docs: out.retry } satisfies XrayBatch, spans: out.retry.length },
         retryAfterMs: out.retryAfterMs,
       });
     }
   };
+
+  return { prepare, send };
 }

@@ -4,9 +4,9 @@
  */
 import type { CreateSettings, Factory, TracesExporter } from '../../component/component.js';
 import type { ConfigIssues } from '../../config/issues.js';
-import { createQueuedTracesExporter } from '../exporterhelper/index.js';
+import { createQueuedPreparedTracesExporter } from '../exporterhelper/index.js';
 import { parseAwsXrayConfig, type AwsXrayConfig } from './config.js';
-import { createXraySendFn, xrayMetrics } from './exporter.js';
+import { createXrayExportFns, xrayMetrics } from './exporter.js';
 import { ApiSender, type ApiSenderOptions, type DocumentSender } from './send/api-sender.js';
 import { DaemonSender, MAX_DAEMON_DOCUMENT_BYTES } from './send/daemon-sender.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './translator/fit.js';
@@ -67,8 +67,8 @@ export function createAwsXrayExporter(cfg: AwsXrayConfig, settings: CreateSettin
       credentials: hooks.credentials,
     });
   }
-  const send = createXraySendFn({ cfg, settings, resolver, sender, metrics, maxDocumentBytes });
-  return createQueuedTracesExporter(settings, cfg.queue, cfg.retry, send, {
+  const { prepare, send } = createXrayExportFns({ cfg, settings, resolver, sender, metrics, maxDocumentBytes });
+  return createQueuedPreparedTracesExporter(settings, cfg.queue, cfg.retry, prepare, send, {
     timeoutMs: cfg.timeoutMs,
     onStart: async () => {
       await sender.start();

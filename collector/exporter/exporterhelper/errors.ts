@@ -11,12 +11,21 @@ export class RetryableError extends Error {
   readonly retryAfterMs?: number;
   /** When only part of the data must be retried (X-Ray UnprocessedTraceSegments): that part. */
   readonly retryData?: TraceData;
+  /**
+   * The same for exporters that queue a prepared payload (createQueuedPreparedTracesExporter):
+   * the part of the payload to send again and how many spans it carries.
+   */
+  readonly retryPayload?: { payload: unknown; spans: number };
 
-  constructor(message: string, opts: { retryAfterMs?: number; retryData?: TraceData; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { retryAfterMs?: number; retryData?: TraceData; retryPayload?: { payload: unknown; spans: number }; cause?: unknown } = {},
+  ) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'RetryableError';
     this.retryAfterMs = opts.retryAfterMs;
     this.retryData = opts.retryData;
+    this.retryPayload = opts.retryPayload;
   }
 }
 

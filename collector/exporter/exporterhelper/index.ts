@@ -22,7 +22,10 @@
  *
  * Exporters whose wire format is the OTLP request (otlp, otlphttp) use
  * createQueuedEncodedTracesExporter(settings, queue, retry, encodeTraceRequest, sendBytes, opts):
- * batches are encoded once at enqueue and only the bytes are queued.
+ * batches are encoded once at enqueue and only the bytes are queued. Exporters with another wire
+ * format computed per batch (awsxray) use createQueuedPreparedTracesExporter(settings, queue,
+ * retry, prepare, sendPayload, opts): `prepare` runs at enqueue, the queue holds its payload, and
+ * RetryableError's `retryPayload` retries a part of it.
  *
  * The returned QueuedTracesExporter implements TracesExporter (consumeTraces enqueues or refuses
  * with ConsumerError 'queue_full'; hasCapacity(spans, bytes); shutdown(deadline) drains then
@@ -48,6 +51,10 @@ export {
   QueuedTracesExporter,
   createQueuedTracesExporter,
   createQueuedEncodedTracesExporter,
+  createQueuedPreparedTracesExporter,
+  type PreparedBatch,
+  type PrepareFn,
+  type SendPreparedFn,
   type QueuedExporterOptions,
   type QueueStats,
   type SendEncodedFn,

@@ -49,17 +49,45 @@ export interface QueuedExporterOptions {
 /** What an encoded-mode exporter sends: the request bytes, already encoded once. */
 export type SendEncodedFn = (payload: Uint8Array, signal: AbortSignal) => Promise<SendResult | void>;
 
-/** How batches are sent: as TraceData, or encoded once at enqueue time (then only bytes are held). */
+/**
+ * A batch turned, at enqueue time, into what the exporter will send (X-Ray: segment documents),
+ * so the queue holds that compact form and the decoded objects die young.
+ */
+export interface PreparedBatch<P> {
+  payload: P;
+  /** Spans the payload carries: fewer than the TraceData's when `prepare` dropped some. */
+  spans: number;
+  /** What the payload counts for in the byte bound. */
+  bytes: number;
+  /**
+   * Runs once the batch is accepted (queued, or sent when the queue is disabled) — not when a
+   * full queue refuses it, since the client will send the same data again. For counting and
+   * logging what `prepare` dropped exactly once.
+   */
+  onAccepted?: () => void;
+}
+
+/** Prepares a batch at enqueue time; throwing refuses the batch as invalid data (permanent). */
+export type PrepareFn<P> = (td: TraceData) => PreparedBatch<P>;
+/** Sends a prepared payload; a RetryableError's retryPayload retries only that part. */
+export type SendPreparedFn<P> = (payload: P, signal: AbortSignal) => Promise<SendResult | void>;
+
+/**
+ * How batches are sent: as TraceData, encoded once at enqueue time (then only bytes are held), or
+ * prepared once at enqueue time into an exporter-specific payload.
+ */
 type Sender =
   | { kind: 'data'; send: SendFn }
-  | { kind: 'encoded'; encode: (td: TraceData) => Uint8Array; send: SendEncodedFn };
+  | { kind: 'encoded'; encode: (td: TraceData) => Uint8Array; send: SendEncodedFn }
+  | { kind: 'prepared'; prepare: PrepareFn<unknown>; send: SendPreparedFn<unknown> };
 
-/** One batch: the TraceData, or in encoded mode only its bytes (the objects are freed at once). */
+/** One batch: the TraceData, or in encoded/prepared mode only its payload (the objects are freed at once). */
 interface Item {
   td?: TraceData;
-  payload?: Uint8Array;
+  payload?: unknown;
   spans: number;
   bytes: number;
+  onAccepted?: () => void;
 }
 
 type Outcome = { ok: true } | { ok: false; reason: string; spans: number; detail: string; retryable: boolean };
@@ -143,12 +171,14 @@ export class QueuedTracesExporter implements TracesExporter {
     const item = this.makeItem(td, spans);
     const promised = this.promised === spans;
     this.promised = -1;
-    if (!promised && !this.fits(spans, item.bytes)) throw this.queueFull();
-    const bytes = item.bytes;
+    if (!promised && !this.fits(item.spans, item.bytes)) throw this.queueFull();
+    item.onAccepted?.();
+    item.onAccepted = undefined;
+    if (item.spans === 0) return; // prepare dropped (and counted) every span
     this.items.push(item);
     this.heldBatches++;
-    this.heldSpans += spans;
-    this.heldBytes += bytes;
+    this.heldSpans += item.spans;
+    this.heldBytes += item.bytes;
     this.metrics.queueSize.set({ exporter: this.settings.id }, this.heldSpans);
     this.wakeOne();
   }
@@ -191,6 +221,10 @@ export class QueuedTracesExporter implements TracesExporter {
       if (this.sender.kind === 'encoded') {
         const payload = this.sender.encode(td);
         return { payload, spans, bytes: payload.byteLength };
+      }
+      if (this.sender.kind === 'prepared') {
+        const p = this.sender.prepare(td);
+        return { payload: p.payload, spans: p.spans, bytes: p.bytes, onAccepted: p.onAccepted };
       }
       return { td, spans, bytes: this.sizeOf(td) };
     } catch (e) {
@@ -248,6 +282,8 @@ export class QueuedTracesExporter implements TracesExporter {
   /** Queue disabled (`sending_queue.enabled: false`): send within consumeTraces, as otelcol does. */
   private async sendNow(td: TraceData, spans: number): Promise<void> {
     const item = this.makeItem(td, spans);
+    item.onAccepted?.();
+    if (item.spans === 0) return;
     const p = this.deliver(item);
     this.syncInFlight.add(p);
     let outcome: Outcome;
@@ -295,7 +331,13 @@ export class QueuedTracesExporter implements TracesExporter {
         return { ok: false, reason: 'shutdown_deadline', spans, detail: lastError, retryable: true };
       }
       const retryable = err instanceof RetryableError ? err : undefined;
-      if (retryable?.retryData) {
+      if (retryable?.retryPayload && this.sender.kind === 'prepared') {
+        const rest = Math.max(0, Math.min(spans, retryable.retryPayload.spans));
+        if (spans > rest) this.metrics.exporterSent.inc({ exporter: id }, spans - rest);
+        spans = rest;
+        if (spans === 0) return { ok: true };
+        payload = retryable.retryPayload.payload;
+      } else if (retryable?.retryData) {
         const rest = spanCount(retryable.retryData);
         if (spans > rest) this.metrics.exporterSent.inc({ exporter: id }, spans - rest);
         spans = rest;
@@ -306,8 +348,10 @@ export class QueuedTracesExporter implements TracesExporter {
           } catch (e) {
             return { ok: false, reason: 'internal_error', spans, detail: `cannot encode the part to retry: ${errorText(e)}`, retryable: false };
           }
-        } else {
+        } else if (this.sender.kind === 'data') {
           td = retryable.retryData;
+        } else {
+          return { ok: false, reason: 'internal_error', spans, detail: 'retryData from a prepared-payload exporter (use retryPayload)', retryable: false };
         }
       }
       if (!this.retry.enabled) return { ok: false, reason: 'retry_disabled', spans, detail: lastError, retryable: true };
@@ -337,7 +381,7 @@ export class QueuedTracesExporter implements TracesExporter {
   }
 
   /** One attempt, bounded by the timeout and the shutdown deadline even if `send` ignores its signal. */
-  private attempt(td: TraceData | undefined, payload: Uint8Array | undefined): Promise<SendResult | void> {
+  private attempt(td: TraceData | undefined, payload: unknown): Promise<SendResult | void> {
     const ctrl = new AbortController();
     const stop = this.hardStop.signal;
     return new Promise<SendResult | void>((resolve, reject) => {
@@ -355,7 +399,10 @@ export class QueuedTracesExporter implements TracesExporter {
       else stop.addEventListener('abort', onStop, { once: true });
       let p: Promise<SendResult | void>;
       try {
-        p = this.sender.kind === 'encoded' ? this.sender.send(payload!, ctrl.signal) : this.sender.send(td!, ctrl.signal);
+        const sender = this.sender;
+        if (sender.kind === 'encoded') p = sender.send(payload as Uint8Array, ctrl.signal);
+        else if (sender.kind === 'prepared') p = sender.send(payload, ctrl.signal);
+        else p = sender.send(td!, ctrl.signal);
       } catch (e) {
         finish();
         reject(e);
@@ -407,6 +454,23 @@ export function createQueuedEncodedTracesExporter(
   opts: Omit<QueuedExporterOptions, 'sizeOf'> = {},
 ): QueuedTracesExporter {
   return new QueuedTracesExporter(settings, queue, retry, { kind: 'encoded', encode, send }, opts);
+}
+
+/**
+ * For exporters whose wire format is not OTLP but is computed per batch (awsxray: segment
+ * documents): `prepare` runs once at enqueue time and the queue holds only its payload (the
+ * decoded objects die young, the byte bound counts what is really held); `send` gets that
+ * payload, and a RetryableError's retryPayload (a part of it) retries only that part.
+ */
+export function createQueuedPreparedTracesExporter<P>(
+  settings: CreateSettings,
+  queue: QueueConfig,
+  retry: RetryConfig,
+  prepare: PrepareFn<P>,
+  send: SendPreparedFn<P>,
+  opts: Omit<QueuedExporterOptions, 'sizeOf'> = {},
+): QueuedTracesExporter {
+  return new QueuedTracesExporter(settings, queue, retry, { kind: 'prepared', prepare, send: send as SendPreparedFn<unknown> }, opts);
 }
 
 /**

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../component/component.js';
 import { ConfigIssues } from '../../config/issues.js';
 import { expandEnv } from '../../config/envsubst.js';
-import { encodeTraceResponse } from '../../pdata/otlp-proto.js';
+import { encodeTraceRequest, encodeTraceResponse } from '../../pdata/otlp-proto.js';
+import { SYNC_GZIP_MAX_BYTES } from './http-sender.js';
 import { encodeRpcStatus } from '../../receiver/internal/rpc-status.js';
 import { makeTraces, metricSum, spanIds, testSettings, waitFor } from '../exporterhelper/testutil.js';
 import type { QueuedTracesExporter } from '../exporterhelper/queued-exporter.js';
@@ -56,6 +57,21 @@ describe('otlphttp exporter against a fake OTLP/HTTP backend', () => {
     expect(b.spanIds()).toEqual(spanIds(td));
     await waitFor(() => exp.stats().spans === 0);
     expect(await metricSum(m.exporterSent)).toBe(40);
+    await exp.shutdown(soon());
+  });
+
+  it('gzips a request above SYNC_GZIP_MAX_BYTES in the thread pool, intact, and a small one on the loop', async () => {
+    const b = await backend();
+    const { exp } = create({ endpoint: `http://127.0.0.1:${b.port}`, sending_queue: { num_consumers: 1 } });
+    await exp.start(host);
+    const big = makeTraces(400, { attrs: 40 });
+    expect(encodeTraceRequest(big).length).toBeGreaterThan(SYNC_GZIP_MAX_BYTES);
+    const small = makeTraces(3);
+    await exp.consumeTraces(big);
+    await exp.consumeTraces(small);
+    await waitFor(() => b.spanIds().length === 403);
+    expect(b.requests.map((r) => r.headers['content-encoding'])).toEqual(['gzip', 'gzip']);
+    expect(b.spanIds()).toEqual([...spanIds(big), ...spanIds(small)]);
     await exp.shutdown(soon());
   });
 

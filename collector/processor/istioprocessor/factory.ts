@@ -38,6 +38,6 @@ export const istioProcessorFactory: Factory<IstioProcessorConfig, TracesProcesso
       if (c.userAgent) counter.inc({ processor, rule: 'user_agent' }, c.userAgent);
       if (c.serviceName) counter.inc({ processor, rule: 'service_name' }, c.serviceName);
     };
-    return new IstioProcessor(cfg, next, onCounts);
+    return new IstioProcessor(cfg, next, { onCounts, logger: settings.logger });
   },
 };

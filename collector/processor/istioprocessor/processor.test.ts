@@ -6,6 +6,7 @@ import { EXPECTED, TOUCHED_ATTRIBUTES } from '../../../test/fixtures/envoy/expec
 import { defaultIstioProcessorConfig, type IstioProcessorConfig } from './config.js';
 import { IstioProcessor } from './processor.js';
 import type { TraceConsumer } from '../../component/component.js';
+import type { Logger } from '../../telemetry/logger.js';
 
 const S = SpanKind.SERVER;
 const C = SpanKind.CLIENT;
@@ -186,6 +187,16 @@ describe('IstioProcessor service.name per resource', () => {
     expect(getStringAttr(td.resourceSpans[0].resource?.attributes, 'service.name')).toBe('istio-proxy');
   });
 
+  it('leaves a generic resource of SDK spans exactly as it was (no split, empty scopes kept)', () => {
+    const td = zipkinToModel([z('0000000000000001', 'unknown_service:node', { 'http.method': 'GET' })]);
+    td.resourceSpans[0].scopeSpans.push({ scope: { name: 'idle' }, spans: [] });
+    const before = Buffer.from(encodeTraceRequest(td));
+    const scopes = td.resourceSpans[0].scopeSpans;
+    run(td);
+    expect(td.resourceSpans[0].scopeSpans).toBe(scopes);
+    expect(Buffer.from(encodeTraceRequest(td)).equals(before)).toBe(true);
+  });
+
   it('splits a generic resource whose spans come from different workloads, keeping the rest', () => {
     const td: TraceData = zipkinToModel([
       z('0000000000000001', 'istio-proxy', tags('ratings', 'bookinfo')),
@@ -230,13 +241,24 @@ describe('IstioProcessor as a pipeline component', () => {
   it('passes the corrected data to the next consumer and reports counts per request', async () => {
     const sink = new Sink();
     const seen: Record<string, number>[] = [];
-    const p = new IstioProcessor(defaultIstioProcessorConfig(), sink, (c) => seen.push({ ...c }));
+    const p = new IstioProcessor(defaultIstioProcessorConfig(), sink, { onCounts: (c) => seen.push({ ...c }) });
     const td = fixtureModel('productpage-sidecar');
     await p.consumeTraces(td);
     expect(sink.received).toEqual([td]);
     expect(seen).toEqual([{ spanKind: 1, direction: 3, peerService: 2, statusCode: 3, userAgent: 3, serviceName: 0 }]);
     await p.consumeTraces(fixtureModel('sdk-spans'));
     expect(seen[1]).toEqual({ spanKind: 0, direction: 0, peerService: 0, statusCode: 0, userAgent: 0, serviceName: 0 });
+  });
+
+  it('passes a request it cannot process on unchanged rather than losing it, and logs why', async () => {
+    const sink = new Sink();
+    const logged: string[] = [];
+    const logger = { error: (_o: unknown, msg: string) => logged.push(msg) } as unknown as Logger;
+    const p = new IstioProcessor(defaultIstioProcessorConfig(), sink, { logger });
+    const broken = { resourceSpans: [{ resource: null, scopeSpans: null }] } as unknown as TraceData;
+    await p.consumeTraces(broken);
+    expect(sink.received).toEqual([broken]);
+    expect(logged).toEqual(['istio processor failed on a request; passing it on uncorrected']);
   });
 
   it('propagates a refusal of the next consumer', async () => {

@@ -12,6 +12,7 @@
 import type { AnyValue, KeyValue, ResourceSpans, ScopeSpans, Span, TraceData } from '../../pdata/model.js';
 import { getStringAttr, setAttr, SpanKind } from '../../pdata/model.js';
 import type { TraceConsumer, TracesProcessor } from '../../component/component.js';
+import type { Logger } from '../../telemetry/logger.js';
 import type { IstioProcessorConfig } from './config.js';
 import { ATTR, readSpanFacts, SpanFacts } from './span-facts.js';
 import {
@@ -20,9 +21,10 @@ import {
   directionFromStamp,
   GenericServiceNames,
   isEnvoySpan,
+  isUsableCanonical,
   parseStatusCode,
   serviceNameFromCanonical,
-  spanPeerService,
+  PeerServiceCache,
 } from './rules.js';
 
 /** How many spans each rule changed (reset by the caller). */
@@ -53,7 +55,13 @@ function directionValue(direction: 'inbound' | 'outbound'): AnyValue {
  * Applies the per-span rules to one span whose facts were read into `f`. Returns nothing; what
  * changed is counted in `counts`. Spans that are not Envoy's are left alone by the caller.
  */
-export function correctSpan(span: Span, f: SpanFacts, cfg: IstioProcessorConfig, counts: CorrectionCounts): void {
+export function correctSpan(
+  span: Span,
+  f: SpanFacts,
+  cfg: IstioProcessorConfig,
+  counts: CorrectionCounts,
+  peers: PeerServiceCache,
+): void {
   const attrs = span.attributes;
   const kind = decideKind(f);
   if (cfg.correct_span_kind && kind !== 0 && span.kind !== kind) {
@@ -79,7 +87,7 @@ export function correctSpan(span: Span, f: SpanFacts, cfg: IstioProcessorConfig,
   if (cfg.set_peer_service && !f.hasPeerService) {
     const effectiveKind = kind !== 0 ? kind : span.kind;
     if (effectiveKind === SpanKind.CLIENT) {
-      const peer = spanPeerService(f);
+      const peer = peers.forSpan(f);
       if (peer !== undefined) {
         attrs.push({ key: ATTR.peerService, value: { stringValue: peer } });
         counts.peerService++;
@@ -105,14 +113,18 @@ export function correctSpan(span: Span, f: SpanFacts, cfg: IstioProcessorConfig,
 /** The processor proper: rules over every span of a request, then the next consumer. */
 export class IstioProcessor implements TracesProcessor {
   private readonly facts = new SpanFacts();
+  private readonly peers = new PeerServiceCache();
   private readonly genericNames: GenericServiceNames;
   readonly counts = new CorrectionCounts();
 
   constructor(
     private readonly cfg: IstioProcessorConfig,
     private readonly next: TraceConsumer,
-    /** Called after each request with what changed (metrics); `counts` is reset afterwards. */
-    private readonly onCounts?: (counts: CorrectionCounts) => void,
+    private readonly opts: {
+      /** Called after each request with what changed (metrics); `counts` is reset afterwards. */
+      onCounts?: (counts: CorrectionCounts) => void;
+      logger?: Logger;
+    } = {},
   ) {
     this.genericNames = new GenericServiceNames(cfg.generic_service_names);
   }
@@ -122,8 +134,13 @@ export class IstioProcessor implements TracesProcessor {
   async shutdown(): Promise<void> {}
 
   consumeTraces(td: TraceData): Promise<void> {
-    this.process(td);
-    if (this.onCounts) this.onCounts(this.counts);
+    try {
+      this.process(td);
+      this.opts.onCounts?.(this.counts);
+    } catch (err) {
+      // A correction is never worth losing data: pass the request on as far as it got.
+      this.opts.logger?.error({ err: (err as Error).message }, 'istio processor failed on a request; passing it on uncorrected');
+    }
     this.counts.reset();
     return this.next.consumeTraces(td);
   }
@@ -161,6 +178,7 @@ export class IstioProcessor implements TracesProcessor {
     let namespace: string | undefined;
     let uniform = true;
     let spanTotal = 0;
+    let named = 0; // Envoy spans naming a usable canonical service
 
     const scopes = rs.scopeSpans;
     for (let s = 0; s < scopes.length; s++) {
@@ -173,20 +191,24 @@ export class IstioProcessor implements TracesProcessor {
           if (renaming) uniform = false;
           continue;
         }
-        correctSpan(span, f, cfg, this.counts);
-        if (renaming && uniform) {
-          if (serviceNameFromCanonical(f.canonicalService, f.namespace) === undefined) {
+        correctSpan(span, f, cfg, this.counts, this.peers);
+        if (renaming) {
+          if (!isUsableCanonical(f.canonicalService)) {
             uniform = false;
-          } else if (canonical === undefined) {
-            canonical = f.canonicalService;
-            namespace = f.namespace;
-          } else if (canonical !== f.canonicalService || namespace !== f.namespace) {
-            uniform = false;
+          } else {
+            named++;
+            if (canonical === undefined) {
+              canonical = f.canonicalService;
+              namespace = f.namespace;
+            } else if (canonical !== f.canonicalService || namespace !== f.namespace) {
+              uniform = false;
+            }
           }
         }
       }
     }
-    if (!renaming || spanTotal === 0) return undefined;
+    // Nothing names a workload (e.g. SDK spans under `unknown_service`): leave the resource be.
+    if (!renaming || named === 0) return undefined;
     if (uniform && canonical !== undefined) {
       const name = serviceNameFromCanonical(canonical, namespace)!;
       if (!rs.resource) rs.resource = { attributes: [] };

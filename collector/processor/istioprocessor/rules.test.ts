@@ -13,7 +13,7 @@ import {
   parseStatusCode,
   peerServiceFromCluster,
   serviceNameFromCanonical,
-  spanPeerService,
+  PeerServiceCache,
 } from './rules.js';
 import { DEFAULT_GENERIC_SERVICE_NAMES } from './config.js';
 
@@ -232,10 +232,21 @@ describe('peerServiceFromCluster', () => {
     expect(peerServiceFromCluster(cluster)).toBe(want);
   });
 
-  it('reads upstream_cluster first, then upstream_cluster.name', () => {
-    expect(spanPeerService(facts({ upstream_cluster: OUT_REVIEWS, 'upstream_cluster.name': 'outbound|1||x' }))).toBe('reviews');
-    expect(spanPeerService(facts({ upstream_cluster: 'PassthroughCluster', 'upstream_cluster.name': OUT_REVIEWS }))).toBe('reviews');
-    expect(spanPeerService(facts({ component: 'proxy' }))).toBeUndefined();
+  it('reads upstream_cluster first, then upstream_cluster.name (through the cache)', () => {
+    const peers = new PeerServiceCache();
+    expect(peers.forSpan(facts({ upstream_cluster: OUT_REVIEWS, 'upstream_cluster.name': 'outbound|1||x' }))).toBe('reviews');
+    expect(peers.forSpan(facts({ upstream_cluster: 'PassthroughCluster', 'upstream_cluster.name': OUT_REVIEWS }))).toBe('reviews');
+    expect(peers.forSpan(facts({ component: 'proxy' }))).toBeUndefined();
+  });
+
+  it('PeerServiceCache answers as peerServiceFromCluster, remembers misses too, and stays bounded', () => {
+    const peers = new PeerServiceCache(3);
+    const clusters = [OUT_REVIEWS, 'inbound|9080||', 'outbound|443||api.github.com', OUT_REVIEWS, 'outbound|80||a.b.svc.x', 'PassthroughCluster', 'inbound|9080||'];
+    for (let round = 0; round < 2; round++) {
+      for (const c of clusters) expect(peers.lookup(c), c).toBe(peerServiceFromCluster(c));
+    }
+    expect((peers as unknown as { known: Map<string, unknown> }).known.size).toBeLessThanOrEqual(3);
+    expect(peers.lookup(undefined)).toBeUndefined();
   });
 });
 

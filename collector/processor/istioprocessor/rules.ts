@@ -159,9 +159,30 @@ export function peerServiceFromCluster(cluster: string | undefined): string | un
   return cluster.slice(hostStart);
 }
 
-/** `peer.service` from the span's cluster tags (`upstream_cluster`, then `upstream_cluster.name`). */
-export function spanPeerService(f: SpanFacts): string | undefined {
-  return peerServiceFromCluster(f.upstreamCluster) ?? peerServiceFromCluster(f.upstreamClusterName);
+/**
+ * peerServiceFromCluster behind a small bounded memory: the spans of a proxy name the same few
+ * clusters over and over, so most lookups skip the scan and share one string. At most
+ * `capacity` clusters are kept; the memory starts over when full.
+ */
+export class PeerServiceCache {
+  private readonly known = new Map<string, string | undefined>();
+
+  constructor(private readonly capacity = 256) {}
+
+  lookup(cluster: string | undefined): string | undefined {
+    if (cluster === undefined) return undefined;
+    const hit = this.known.get(cluster);
+    if (hit !== undefined || this.known.has(cluster)) return hit;
+    const peer = peerServiceFromCluster(cluster);
+    if (this.known.size >= this.capacity) this.known.clear();
+    this.known.set(cluster, peer);
+    return peer;
+  }
+
+  /** `peer.service` from the span's cluster tags (`upstream_cluster`, then `upstream_cluster.name`). */
+  forSpan(f: SpanFacts): string | undefined {
+    return this.lookup(f.upstreamCluster) ?? this.lookup(f.upstreamClusterName);
+  }
 }
 
 /** Envoy's string `http.status_code` → its integer, only for exactly three digits 100–599. */
@@ -195,6 +216,11 @@ export class GenericServiceNames {
   }
 }
 
+/** Whether `istio.canonical_service` names a workload (Istio writes `unknown` when it cannot tell). */
+export function isUsableCanonical(canonical: string | undefined): canonical is string {
+  return canonical !== undefined && canonical !== '' && canonical !== 'unknown';
+}
+
 /**
  * The service name Istio users expect for a workload: `<canonical service>.<namespace>`, the form
  * Istio itself gives its proxies' tracing service name (`APP_LABEL_AND_NAMESPACE`, the default, and
@@ -202,6 +228,6 @@ export class GenericServiceNames {
  * namespace is unknown. Undefined when there is no usable canonical service.
  */
 export function serviceNameFromCanonical(canonical: string | undefined, namespace: string | undefined): string | undefined {
-  if (canonical === undefined || canonical === '' || canonical === 'unknown') return undefined;
+  if (!isUsableCanonical(canonical)) return undefined;
   return namespace === undefined || namespace === '' ? canonical : `${canonical}.${namespace}`;
 }

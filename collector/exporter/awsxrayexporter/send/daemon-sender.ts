@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { parseHostPort } from '../../../config/validate.js';
-import type { TranslatedDocument } from '../translator/translate.js';
+import type { XrayDocument } from '../translator/translate.js';
 import type { DocumentSender, SendOutcome } from './api-sender.js';
 
 export const DAEMON_HEADER = '{"format": "json", "version": 1}\n';
@@ -43,13 +43,13 @@ export class DaemonSender implements DocumentSender {
     this.socket = socket;
   }
 
-  async send(docs: readonly TranslatedDocument[], signal: AbortSignal): Promise<SendOutcome> {
+  async send(docs: readonly XrayDocument[], signal: AbortSignal): Promise<SendOutcome> {
     const outcome: SendOutcome = { retry: [], permanent: new Map(), unprocessed: 0 };
     if (!this.socket) await this.start();
     const socket = this.socket!;
     for (const d of docs) {
       if (signal.aborted) {
-        outcome.retry.push(d.ref);
+        outcome.retry.push(d);
         continue;
       }
       try {
@@ -57,7 +57,7 @@ export class DaemonSender implements DocumentSender {
           socket.send([HEADER, Buffer.from(d.json)], this.port, this.host, (err) => (err ? reject(err) : resolve()));
         });
       } catch (err) {
-        outcome.retry.push(d.ref);
+        outcome.retry.push(d);
         outcome.lastError = `UDP send to ${this.host}:${this.port} failed: ${(err as Error).message}`;
       }
     }

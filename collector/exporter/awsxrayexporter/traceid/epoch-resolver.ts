@@ -72,9 +72,43 @@ export class EpochResolver {
    * round trip for the whole batch). Never rejects.
    */
   async resolve(td: TraceData): Promise<EpochLookup> {
-    const nowSec = this.nowSec();
+    const { epochs, pending } = this.resolveLocal(td);
+    if (pending.length === 0) return epochs;
+    const settled = await this.settle(pending);
+    for (const [hex, epoch] of settled) epochs.set(hex, epoch);
+    return epochs;
+  }
+
+  /**
+   * The synchronous half of resolve(), for translating at enqueue time: epochs from the cache;
+   * cache misses get their deterministic candidate (the trace's first span here) in `epochs`.
+   * Without a store that candidate is final and remembered at once (as resolveSync); with a store
+   * the misses are also returned as `pending`, to be settled by settle() before sending.
+   */
+  resolveLocal(td: TraceData): { epochs: Map<string, number>; pending: Array<[string, number]> } {
+    const epochs = new Map<string, number>();
+    const misses = this.collect(td, this.nowSec(), epochs);
+    if (!this.store) {
+      for (const [hex, candidate] of misses) this.remember(epochs, hex, candidate);
+      return { epochs, pending: [] };
+    }
+    for (const [hex, candidate] of misses) epochs.set(hex, candidate);
+    return { epochs, pending: misses };
+  }
+
+  /**
+   * Final epochs for traces resolveLocal() left pending: the cache first (another batch of the
+   * trace may have settled it meanwhile), then the store (one round trip), else the candidates
+   * (store unreachable: counted through onStoreFallback). Never rejects.
+   */
+  async settle(pending: ReadonlyArray<readonly [string, number]>): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const misses = this.collect(td, nowSec, out);
+    const misses: Array<readonly [string, number]> = [];
+    for (const entry of pending) {
+      const cached = this.cache.get(entry[0]);
+      if (cached !== undefined) out.set(entry[0], cached);
+      else misses.push(entry);
+    }
     if (misses.length === 0) return out;
     if (this.store) {
       try {

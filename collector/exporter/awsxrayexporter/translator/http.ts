@@ -62,6 +62,15 @@ function str(v: AnyValue | null | undefined): string | undefined {
   return undefined;
 }
 
+/** Every key takeHttpAttribute reacts to (callers may skip it for other keys). */
+export const HTTP_ATTRIBUTE_KEYS: readonly string[] = [
+  'http.method', 'http.request.method', 'http.url', 'url.full', 'http.scheme', 'url.scheme', 'http.host', 'http.target',
+  'url.path', 'url.query', 'http.server_name', 'net.host.name', 'net.host.port', 'net.peer.name', 'net.peer.port',
+  'net.peer.ip', 'http.client_ip', 'client.address', 'http.user_agent', 'user_agent.original', 'http.status_code',
+  'http.response.status_code', 'http.response_content_length', 'http.response.body.size', 'user_agent', 'response_size',
+  'peer.address',
+];
+
 /**
  * Records an HTTP attribute. Returns true when the attribute is consumed (it then goes to the
  * http block only, as upstream does), false when it stays for annotations/metadata.

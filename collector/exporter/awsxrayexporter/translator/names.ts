@@ -16,8 +16,26 @@ export const MAX_HTTP_FIELD_LENGTH = 250;
 const INVALID_NAME_CHARS = /[^\p{L}\p{N}\p{Zs}_.:/%&#=+\-@]/gu;
 const ONLY_VALID_NAME = /^[\p{L}\p{N}\p{Zs}_.:/%&#=+\-@]*$/u;
 
+/**
+ * Segment names repeat (a few services per pipeline) and the Unicode-aware test costs more than
+ * a hash lookup: results are memoised, in a small map emptied when full.
+ */
+const sanitized = new Map<string, string>();
+const MAX_MEMO = 4096;
+
 /** Removes characters X-Ray refuses, cuts to 200 characters; `span` when nothing is left. */
 export function sanitizeSegmentName(name: string): string {
+  const known = sanitized.get(name);
+  if (known !== undefined) return known;
+  const s = sanitizeUncached(name);
+  if (name.length <= MAX_NAME_LENGTH) {
+    if (sanitized.size >= MAX_MEMO) sanitized.clear();
+    sanitized.set(name, s);
+  }
+  return s;
+}
+
+function sanitizeUncached(name: string): string {
   let s = ONLY_VALID_NAME.test(name) ? name : name.replace(INVALID_NAME_CHARS, '');
   s = s.trim();
   if (s.length > MAX_NAME_LENGTH) s = truncateCodePoints(s, MAX_NAME_LENGTH).trim();

@@ -4,7 +4,7 @@
  * docs/exporter-xray.md ("Translation rules").
  */
 import type { AnyValue, KeyValue, Resource, Span } from '../../../pdata/model.js';
-import { SpanKind, StatusCode, anyValueToJs, findAttr, getStringAttr, idToHex, isAllZero, nanosToNumber } from '../../../pdata/model.js';
+import { SpanKind, StatusCode, anyValueToJs, getStringAttr, idToHex, isAllZero, nanosToNumber } from '../../../pdata/model.js';
 import {
   deterministicEpoch,
   embeddedEpoch,
@@ -17,7 +17,7 @@ import {
 import type { EpochLookup } from '../traceid/epoch-resolver.js';
 import { makeAwsBlock, determineOrigin, type AwsBlock } from './aws.js';
 import { makeCause, type Cause } from './cause.js';
-import { HttpFacts, buildHttpBlock, classifyStatus, takeHttpAttribute, type HttpBlock } from './http.js';
+import { HTTP_ATTRIBUTE_KEYS, HttpFacts, buildHttpBlock, classifyStatus, takeHttpAttribute, type HttpBlock } from './http.js';
 import {
   MAX_ANNOTATION_STRING_LENGTH,
   MAX_HTTP_FIELD_LENGTH,
@@ -68,6 +68,61 @@ export const OTEL_TRACE_ID_ANNOTATION = 'otel_trace_id';
 /** Upstream's span attribute listing further attribute keys to index. */
 const XRAY_ANNOTATIONS_ATTR = 'aws.xray.annotations';
 
+/** Span attributes the translation rules look up, found in the one pass over the attributes. */
+const enum Slot {
+  PeerService,
+  AwsService,
+  DbName,
+  DbConnectionString,
+  RpcService,
+  HttpHost,
+  NetPeerName,
+  ServerAddress,
+  UpstreamCluster,
+  UpstreamClusterName,
+  RpcSystem,
+  XrayAnnotations,
+  EnduserId,
+  HttpStatusText,
+}
+const SLOT_COUNT = Slot.HttpStatusText + 1;
+const SLOT_MASK = 0xff;
+const NO_SLOT = SLOT_MASK;
+/** Flag: the key is one takeHttpAttribute handles. */
+const HTTP_KEY = 0x100;
+/** First value seen per slot (null: the attribute had no value), undefined when absent. */
+type Found = Array<AnyValue | null | undefined>;
+
+const SLOT_KEYS: ReadonlyArray<readonly [string, Slot]> = [
+  ['peer.service', Slot.PeerService],
+  ['aws.service', Slot.AwsService],
+  ['db.name', Slot.DbName],
+  ['db.connection_string', Slot.DbConnectionString],
+  ['rpc.service', Slot.RpcService],
+  ['http.host', Slot.HttpHost],
+  ['net.peer.name', Slot.NetPeerName],
+  ['server.address', Slot.ServerAddress],
+  ['upstream_cluster', Slot.UpstreamCluster],
+  ['upstream_cluster.name', Slot.UpstreamClusterName],
+  ['rpc.system', Slot.RpcSystem],
+  [XRAY_ANNOTATIONS_ATTR, Slot.XrayAnnotations],
+  ['enduser.id', Slot.EnduserId],
+  ['http.status_text', Slot.HttpStatusText],
+];
+
+/** Attribute key → slot | HTTP_KEY flag, for the keys makeSegment treats specially. */
+const KEY_INFO: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  for (const key of HTTP_ATTRIBUTE_KEYS) m.set(key, HTTP_KEY | NO_SLOT);
+  for (const [key, slot] of SLOT_KEYS) m.set(key, ((m.get(key) ?? 0) & HTTP_KEY) | slot);
+  return m;
+})();
+
+function foundString(f: Found, slot: Slot): string | undefined {
+  const v = f[slot];
+  return v != null && v.stringValue != null ? v.stringValue : undefined;
+}
+
 export interface SegmentOptions {
   mode: TraceIdEpochMode;
   /** Epochs chosen by the resolver for IDs that need rewriting (trace hex → epoch). */
@@ -95,18 +150,29 @@ export function makeSegment(span: Span, resource: Resource | null | undefined, o
   const isServer = span.kind === SpanKind.SERVER;
   const isSubsegment = !isServer && hasParent;
 
-  // One pass: HTTP facts are consumed, everything else is kept for annotations/metadata.
+  // One pass: HTTP facts are consumed, everything else is kept for annotations/metadata, and the
+  // attributes the rules below look up are noted (one hash lookup per attribute instead of a
+  // scan of all attributes per rule).
   const http = new HttpFacts();
   const rest: KeyValue[] = [];
   const consumed: KeyValue[] = [];
+  const found: Found = new Array(SLOT_COUNT);
   let user: string | undefined;
   let statusText: string | undefined;
   for (let i = 0; i < attrs.length; i++) {
     const kv = attrs[i];
-    if (takeHttpAttribute(kv, http)) consumed.push(kv);
-    else if (kv.key === 'enduser.id' && kv.value?.stringValue != null) user = kv.value.stringValue;
+    const info = KEY_INFO.get(kv.key);
+    if (info === undefined) {
+      rest.push(kv);
+      continue;
+    }
+    const slot = info & SLOT_MASK;
+    // First occurrence wins, as getStringAttr.
+    if (slot !== NO_SLOT && found[slot] === undefined) found[slot] = kv.value ?? null;
+    if ((info & HTTP_KEY) !== 0 && takeHttpAttribute(kv, http)) consumed.push(kv);
+    else if (slot === Slot.EnduserId && kv.value?.stringValue != null) user = kv.value.stringValue;
     else rest.push(kv);
-    if (kv.key === 'http.status_text' && kv.value?.stringValue != null) statusText = kv.value.stringValue;
+    if (slot === Slot.HttpStatusText && kv.value?.stringValue != null) statusText = kv.value.stringValue;
   }
   // net.* attributes alone do not make an HTTP span: give them back to metadata.
   if (!http.hasHttp) for (const kv of consumed) rest.push(kv);
@@ -119,7 +185,7 @@ export function makeSegment(span: Span, resource: Resource | null | undefined, o
   if (endMissing) endNs = startNs;
 
   const doc: SegmentDocument = {
-    name: segmentName(span, attrs, resAttrs, isServer),
+    name: segmentName(span, found, resAttrs, isServer),
     id: idToHex(span.spanId),
     trace_id: xrayTraceId(traceId, span, opts),
     start_time: nanosToSeconds(startNs),
@@ -130,7 +196,7 @@ export function makeSegment(span: Span, resource: Resource | null | undefined, o
   };
   if (hasParent) doc.parent_id = idToHex(span.parentSpanId);
   if (isSubsegment) doc.type = 'subsegment';
-  const namespace = segmentNamespace(span, attrs);
+  const namespace = segmentNamespace(span, found);
   if (namespace) doc.namespace = namespace;
   const origin = determineOrigin(resAttrs);
   if (origin) doc.origin = origin;
@@ -150,7 +216,7 @@ export function makeSegment(span: Span, resource: Resource | null | undefined, o
   const annotations: Record<string, AnnotationValue> = {};
   annotations[OTEL_TRACE_ID_ANNOTATION] = idToHex(span.traceId);
   const metadata: Record<string, unknown> = {};
-  fillAttributes(rest, attrs, resAttrs, !isSubsegment, opts, annotations, metadata);
+  fillAttributes(rest, found[Slot.XrayAnnotations] ?? undefined, resAttrs, !isSubsegment, opts, annotations, metadata);
   if (endMissing) metadata['meshtrace.end_time_missing'] = true;
   addEventsAndLinks(span, metadata);
   doc.annotations = annotations;
@@ -183,24 +249,24 @@ export function xrayTraceId(traceId: Uint8Array, span: Span, opts: SegmentOption
  * (`outbound|9080||reviews.default.svc.cluster.local`), so the service map shows `reviews...`
  * instead of Envoy's span name. Every source is sanitised.
  */
-function segmentName(span: Span, attrs: readonly KeyValue[], res: readonly KeyValue[], isServer: boolean): string {
+function segmentName(span: Span, f: Found, res: readonly KeyValue[], isServer: boolean): string {
   let name =
-    getStringAttr(attrs, 'peer.service') ??
-    getStringAttr(attrs, 'aws.service') ??
-    dbName(attrs) ??
+    foundString(f, Slot.PeerService) ??
+    foundString(f, Slot.AwsService) ??
+    dbName(f) ??
     (isServer ? getStringAttr(res, 'service.name') : undefined) ??
-    getStringAttr(attrs, 'rpc.service') ??
-    getStringAttr(attrs, 'http.host') ??
-    getStringAttr(attrs, 'net.peer.name') ??
-    (span.kind === SpanKind.CLIENT ? getStringAttr(attrs, 'server.address') ?? istioOutboundHost(attrs) : undefined);
+    foundString(f, Slot.RpcService) ??
+    foundString(f, Slot.HttpHost) ??
+    foundString(f, Slot.NetPeerName) ??
+    (span.kind === SpanKind.CLIENT ? foundString(f, Slot.ServerAddress) ?? outboundHost(foundString(f, Slot.UpstreamCluster) ?? foundString(f, Slot.UpstreamClusterName)) : undefined);
   if (name === undefined || name === '') name = span.name ?? '';
   return sanitizeSegmentName(name);
 }
 
-function dbName(attrs: readonly KeyValue[]): string | undefined {
-  const db = getStringAttr(attrs, 'db.name');
+function dbName(f: Found): string | undefined {
+  const db = foundString(f, Slot.DbName);
   if (db === undefined) return undefined;
-  const conn = getStringAttr(attrs, 'db.connection_string');
+  const conn = foundString(f, Slot.DbConnectionString);
   if (conn) {
     try {
       const host = new URL(conn).hostname;
@@ -214,14 +280,17 @@ function dbName(attrs: readonly KeyValue[]): string | undefined {
 
 /** `outbound|9080|v1|reviews.default.svc.cluster.local` → `reviews.default.svc.cluster.local`. */
 export function istioOutboundHost(attrs: readonly KeyValue[]): string | undefined {
-  const cluster = getStringAttr(attrs, 'upstream_cluster') ?? getStringAttr(attrs, 'upstream_cluster.name');
+  return outboundHost(getStringAttr(attrs, 'upstream_cluster') ?? getStringAttr(attrs, 'upstream_cluster.name'));
+}
+
+function outboundHost(cluster: string | undefined): string | undefined {
   if (!cluster || !cluster.startsWith('outbound|')) return undefined;
   const parts = cluster.split('|');
   return parts.length === 4 && parts[3] !== '' ? parts[3] : undefined;
 }
 
-function segmentNamespace(span: Span, attrs: readonly KeyValue[]): 'aws' | 'remote' | undefined {
-  if (getStringAttr(attrs, 'rpc.system') === 'aws-api' || (getStringAttr(attrs, 'aws.service') && !getStringAttr(attrs, 'peer.service'))) {
+function segmentNamespace(span: Span, f: Found): 'aws' | 'remote' | undefined {
+  if (foundString(f, Slot.RpcSystem) === 'aws-api' || (foundString(f, Slot.AwsService) && !foundString(f, Slot.PeerService))) {
     return 'aws';
   }
   return span.kind === SpanKind.CLIENT ? 'remote' : undefined;
@@ -255,7 +324,7 @@ function metadataValue(v: AnyValue | null | undefined): unknown {
 
 function fillAttributes(
   rest: readonly KeyValue[],
-  allAttrs: readonly KeyValue[],
+  listed: AnyValue | undefined,
   resAttrs: readonly KeyValue[],
   storeResource: boolean,
   opts: SegmentOptions,
@@ -263,7 +332,6 @@ function fillAttributes(
   metadata: Record<string, unknown>,
 ): void {
   let extraIndexed: Set<string> | undefined;
-  const listed = findAttr(allAttrs, XRAY_ANNOTATIONS_ATTR);
   if (listed?.arrayValue) {
     extraIndexed = new Set();
     for (const v of listed.arrayValue.values ?? []) if (v.stringValue != null) extraIndexed.add(v.stringValue);

@@ -17,12 +17,31 @@ export interface SpanRef {
   span: Span;
 }
 
-export interface TranslatedDocument {
+/** A serialised segment document: what the sending queue holds and the senders send. */
+export interface XrayDocument {
   json: string;
   bytes: number;
   /** Segment ID (span ID hex): X-Ray's UnprocessedTraceSegments name documents by it. */
   id: string;
+}
+
+export interface TranslatedDocument extends XrayDocument {
   ref: SpanRef;
+}
+
+const TRACE_ID_KEY = '"trace_id":"1-';
+
+/**
+ * The document with the epoch digits of its trace_id replaced (`1-<epoch>-<24 hex>`): when an
+ * epoch store settles a trace's epoch after its documents were serialised. The key is found as
+ * the first `"trace_id":"1-` in the text: keys before it (name, id) are strings whose quotes
+ * JSON escapes, so they cannot contain that sequence. Same length, so `bytes` is unchanged.
+ */
+export function withTraceIdEpoch(json: string, epoch: number): string {
+  const at = json.indexOf(TRACE_ID_KEY);
+  if (at < 0) throw new Error('segment document without a trace_id');
+  const from = at + TRACE_ID_KEY.length;
+  return json.slice(0, from) + (epoch >>> 0).toString(16).padStart(8, '0') + json.slice(from + 8);
 }
 
 export interface TranslateResult {
