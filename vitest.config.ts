@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests bind real sockets on 127.0.0.1; each file picks its own free ports (port 0).
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
