@@ -11,10 +11,9 @@ import { decodeRpcStatus } from '../../receiver/internal/rpc-status.js';
 import type { SendResult } from '../exporterhelper/errors.js';
 import type { OtlpExporterConfig } from './config.js';
 import { grpcFailure } from './grpc-status.js';
+import { EXPORT_PATH, identityBuffer } from '../../pdata/otlp-grpc-service.js';
 
-export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
-const identity = (b: Buffer): Buffer => b;
 
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -67,7 +66,7 @@ export class OtlpGrpcSender {
     const payload = toBuffer(request);
     return new Promise((resolve, reject) => {
       const options: grpc.CallOptions = this.cfg.timeoutMs > 0 ? { deadline: Date.now() + this.cfg.timeoutMs } : {};
-      const call = this.client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, payload, this.metadata, options, (err, resp) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identityBuffer, identityBuffer, payload, this.metadata, options, (err, resp) => {
         signal.removeEventListener('abort', onAbort);
         if (err) {
           reject(grpcFailure(err.code, err.details || err.message, retryDelayFromMetadata(err.metadata)));

@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeTraceRequest, encodeTraceResponse, type PartialSuccess } from '../../pdata/otlp-proto.js';
 import type { TraceData } from '../../pdata/model.js';
 import { encodeRpcStatus } from '../../receiver/internal/rpc-status.js';
-import { EXPORT_PATH } from './grpc-sender.js';
+import { rawTraceServiceDefinition } from '../../pdata/otlp-grpc-service.js';
 
 export interface TestCerts {
   dir: string;
@@ -68,7 +68,6 @@ export interface ReceivedCall {
   accepted: boolean;
 }
 
-const identity = (b: Buffer) => b;
 
 export class FakeGrpcBackend {
   readonly calls: ReceivedCall[] = [];
@@ -81,18 +80,7 @@ export class FakeGrpcBackend {
 
   async start(port = 0): Promise<number> {
     const server = new grpc.Server();
-    const def: grpc.ServiceDefinition = {
-      export: {
-        path: EXPORT_PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    };
-    server.addService(def, {
+    server.addService(rawTraceServiceDefinition, {
       export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
         const rec: ReceivedCall = { td: decodeTraceRequest(call.request), metadata: call.metadata, at: Date.now(), accepted: false };
         const a = this.answer(rec, this.calls.length);

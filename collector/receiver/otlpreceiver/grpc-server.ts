@@ -9,23 +9,9 @@ import * as grpc from '@grpc/grpc-js';
 import { parseHostPort } from '../../config/validate.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { encodeRpcStatus, GrpcCode } from '../internal/rpc-status.js';
+import { rawTraceServiceDefinition } from '../../pdata/otlp-grpc-service.js';
 
-export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-
-const identity = (b: Buffer): Buffer => b;
-
-const traceServiceDefinition: grpc.ServiceDefinition = {
-  Export: {
-    path: EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-    originalName: 'export',
-  },
-};
+export { EXPORT_PATH } from '../../pdata/otlp-grpc-service.js';
 
 /** The outcome of one Export call. */
 export type ExportResult = { ok: true; response: Uint8Array } | { ok: false; code: number; message: string; retryAfterSeconds?: number };
@@ -66,7 +52,7 @@ export async function startGrpcServer(cfg: OtlpGrpcConfig, handle: ExportHandler
   if (k.timeoutMs !== undefined) options['grpc.keepalive_timeout_ms'] = k.timeoutMs;
 
   const server = new grpc.Server(options);
-  server.addService(traceServiceDefinition, {
+  server.addService(rawTraceServiceDefinition, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       handle(call.request).then(
         (r) => {
