@@ -65,6 +65,7 @@ export function createAwsXrayExporter(cfg: AwsXrayConfig, settings: CreateSettin
       noVerifySsl: cfg.noVerifySsl,
       timeoutMs: cfg.timeoutMs,
       credentials: hooks.credentials,
+      warn: (message) => settings.logger.warn({ exporter: settings.id }, `aws sdk: ${message}`),
     });
   }
   const { prepare, send } = createXrayExportFns({ cfg, settings, resolver, sender, metrics, maxDocumentBytes });

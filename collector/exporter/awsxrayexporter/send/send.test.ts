@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyXrayError } from './api-sender.js';
+import { FakeXray, TEST_CREDENTIALS, TEST_REGION } from '../testdata/fake-xray.js';
+import { ApiSender, classifyXrayError, createXrayClient } from './api-sender.js';
 import { chunkDocuments, MAX_DOCUMENTS_PER_CALL, MAX_REQUEST_BYTES } from './chunks.js';
 
 describe('chunkDocuments', () => {
@@ -50,5 +51,44 @@ describe('classifyXrayError', () => {
 
   it('honours Retry-After on throttling', () => {
     expect(classifyXrayError(err('ThrottledException', 429, { 'retry-after': '3' })).retryAfterMs).toBe(3000);
+  });
+});
+
+describe('the SDK logger (warnings only)', () => {
+  it('has no info/error, so the SDK skips its per-call log records; debug is a no-op; warn is forwarded', () => {
+    const warned: string[] = [];
+    const client = createXrayClient({ region: TEST_REGION, noVerifySsl: false, timeoutMs: 1000, credentials: TEST_CREDENTIALS, warn: (m) => warned.push(m) });
+    try {
+      const logger = client.config.logger as unknown as Record<string, unknown>;
+      expect(logger.info).toBeUndefined();
+      expect(logger.error).toBeUndefined();
+      expect(() => (logger.debug as (m: string) => void)('credential chain step')).not.toThrow();
+      (logger.warn as (...a: unknown[]) => void)('socket usage', 'at capacity');
+      expect(warned).toEqual(['socket usage at capacity']);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a hung call ends at the request timeout (socket released) and its documents come back for retry', async () => {
+    const fake = new FakeXray();
+    await fake.start();
+    const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs: 100, credentials: TEST_CREDENTIALS });
+    try {
+      await sender.start();
+      const doc = { json: '{"name":"a","id":"0123456789abcdef","trace_id":"1-5f84c7a1-0123456789abcdef01234567","start_time":1,"end_time":2}', bytes: 110, id: '0123456789abcdef' };
+      const ok = await sender.send([doc], new AbortController().signal);
+      expect(ok.retry).toEqual([]);
+      expect(fake.calls.at(-1)?.signatureOk).toBe(true);
+      fake.hangNext();
+      const started = Date.now();
+      const hung = await sender.send([doc], new AbortController().signal);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(hung.retry).toEqual([doc]);
+      expect(hung.lastError).toMatch(/requestTimeout/);
+    } finally {
+      await sender.close();
+      await fake.stop();
+    }
   });
 });
