@@ -23,12 +23,6 @@ import { cloneTraceData } from '../pdata/clone.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 
-/**
- * The byte estimate for hasCapacity(spans, bytes) is the sending queue's own (exporterhelper's
- * estimateTraceBytes), so the fan-out and the queues agree; kept under its old name for callers.
- */
-export const estimateEncodedSize = estimateTraceBytes;
-
 export interface NamedExporter {
   id: string;
   exporter: TracesExporter;
