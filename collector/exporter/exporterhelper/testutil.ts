@@ -2,13 +2,37 @@
  * Helpers for exporter tests: settings with a real CollectorMetrics and a silent logger, metric
  * readers, and TraceData with distinct span IDs (so deliveries can be checked for duplicates).
  */
-import type { CreateSettings } from '../../component/component.js';
+import type { CreateSettings, Factory, Host, TracesExporter } from '../../component/component.js';
+import { ConfigIssues } from '../../config/issues.js';
+import { expandEnv } from '../../config/envsubst.js';
 import type { TraceData } from '../../pdata/model.js';
 import { nullLogger } from '../../telemetry/logger.js';
 import { CollectorMetrics } from '../../telemetry/metrics.js';
 
 export function testSettings(id = 'test'): CreateSettings & { metrics: CollectorMetrics } {
   return { id, logger: nullLogger(), metrics: new CollectorMetrics() };
+}
+
+/** A Host that is ready and never refusing. */
+export const readyHost: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+
+/**
+ * An exporter built the way the service builds it: `${env:...}` expanded in `raw` with `env`,
+ * parsed by the factory at `exporters.<id>` (throws listing the problems if any), created with
+ * test settings. Returns the exporter and its metrics.
+ */
+export function createTestExporter<E extends TracesExporter>(
+  factory: Factory<unknown, E>,
+  id: string,
+  raw: Record<string, unknown>,
+  env: Record<string, string> = {},
+): { exp: E; m: CollectorMetrics } {
+  const issues = new ConfigIssues();
+  const path = `exporters.${id}`;
+  const cfg = factory.parseConfig(expandEnv(raw, path, env, issues), path, issues);
+  if (!issues.ok) throw new Error(`invalid test config:\n${issues.format()}`);
+  const settings = testSettings(id);
+  return { exp: factory.create(cfg, settings), m: settings.metrics };
 }
 
 type Counter = { get(): Promise<{ values: Array<{ labels: Record<string, string | number>; value: number }> }> };

@@ -4,25 +4,17 @@ import * as grpc from '@grpc/grpc-js';
 import http2 from 'node:http2';
 import zlib from 'node:zlib';
 import { decodeTraceRequest } from '../../pdata/otlp-proto.js';
-import type { Host } from '../../component/component.js';
-import { ConfigIssues } from '../../config/issues.js';
-import { expandEnv } from '../../config/envsubst.js';
-import { makeTraces, metricSum, spanIds, testSettings, waitFor } from '../exporterhelper/testutil.js';
+import type { Factory } from '../../component/component.js';
+import { createTestExporter, makeTraces, metricSum, readyHost, spanIds, waitFor } from '../exporterhelper/testutil.js';
 import type { QueuedTracesExporter } from '../exporterhelper/queued-exporter.js';
 import { otlpExporterFactory } from './factory.js';
 import { FakeGrpcBackend, makeCerts, type TestCerts } from './testkit.js';
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+const host = readyHost;
 const fastRetry = { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: '10s' };
 
 function create(raw: Record<string, unknown>, env: Record<string, string> = {}) {
-  const issues = new ConfigIssues();
-  const expanded = expandEnv(raw, 'exporters.otlp', env, issues);
-  const cfg = otlpExporterFactory.parseConfig(expanded, 'exporters.otlp', issues);
-  expect(issues.errors).toEqual([]);
-  const settings = testSettings('otlp');
-  const exp = otlpExporterFactory.create(cfg, settings) as QueuedTracesExporter;
-  return { exp, m: settings.metrics };
+  return createTestExporter(otlpExporterFactory as Factory<unknown, QueuedTracesExporter>, 'otlp', raw, env);
 }
 
 const backends: FakeGrpcBackend[] = [];

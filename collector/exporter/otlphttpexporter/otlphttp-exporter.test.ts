@@ -1,28 +1,22 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Host } from '../../component/component.js';
+import type { Factory } from '../../component/component.js';
 import { ConfigIssues } from '../../config/issues.js';
-import { expandEnv } from '../../config/envsubst.js';
 import { encodeTraceRequest, encodeTraceResponse } from '../../pdata/otlp-proto.js';
 import { SYNC_GZIP_MAX_BYTES } from './http-sender.js';
 import { encodeRpcStatus } from '../../receiver/internal/rpc-status.js';
-import { makeTraces, metricSum, spanIds, testSettings, waitFor } from '../exporterhelper/testutil.js';
+import { createTestExporter, makeTraces, metricSum, readyHost, spanIds, testSettings, waitFor } from '../exporterhelper/testutil.js';
 import type { QueuedTracesExporter } from '../exporterhelper/queued-exporter.js';
 import { makeCerts, type TestCerts } from '../otlpexporter/testkit.js';
 import { otlpHttpExporterFactory } from './factory.js';
 import { FakeHttpBackend } from './testkit.js';
 import type https from 'node:https';
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+const host = readyHost;
 const fastRetry = { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: '10s' };
 
 function create(raw: Record<string, unknown>, env: Record<string, string> = {}) {
-  const issues = new ConfigIssues();
-  const cfg = otlpHttpExporterFactory.parseConfig(expandEnv(raw, 'exporters.otlphttp', env, issues), 'exporters.otlphttp', issues);
-  expect(issues.errors).toEqual([]);
-  const settings = testSettings('otlphttp');
-  const exp = otlpHttpExporterFactory.create(cfg, settings) as QueuedTracesExporter;
-  return { exp, m: settings.metrics };
+  return createTestExporter(otlpHttpExporterFactory as Factory<unknown, QueuedTracesExporter>, 'otlphttp', raw, env);
 }
 
 const backends: FakeHttpBackend[] = [];
