@@ -15,6 +15,7 @@
  * reject span by span (partial success), as it does for protobuf input.
  */
 import Long from 'long';
+import { describeJsonValue as describe, parseJsonBody } from './json-input.js';
 import type {
   AnyValue,
   InstrumentationScope,
@@ -55,13 +56,6 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return String(v);
-}
 
 /** Field by its lowerCamelCase name, else by its snake_case name. */
 function field(o: Obj, camel: string, snake?: string): unknown {
@@ -335,13 +329,7 @@ function resourceSpans(v: unknown, path: string): ResourceSpans {
 
 /** Decodes an ExportTraceServiceRequest (or TracesData) in OTLP/JSON. Throws OtlpJsonError. */
 export function decodeTraceRequestJson(input: string | Uint8Array): TraceData {
-  const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new OtlpJsonError('', `invalid JSON: ${(e as Error).message}`);
-  }
+  const parsed = parseJsonBody(input, (m) => new OtlpJsonError('', m));
   const o = obj(parsed, '');
   const list = arr(field(o, 'resourceSpans', 'resource_spans'), 'resourceSpans');
   return { resourceSpans: list.map((r, i) => resourceSpans(r, `resourceSpans[${i}]`)) };

@@ -7,6 +7,7 @@
  * JSON list fails as a whole (ZipkinDecodeError).
  */
 import Long from 'long';
+import { describeJsonValue as describe, parseJsonBody } from '../../pdata/json-input.js';
 import {
   isAllZero,
   padId,
@@ -21,13 +22,6 @@ import {
 
 type Obj = Record<string, unknown>;
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return String(v);
-}
 
 
 function hexId(v: unknown, path: string, maxDigits: 16 | 32, size: 8 | 16, required: boolean): Uint8Array | undefined {
@@ -152,13 +146,7 @@ function span(v: unknown, path: string): ZipkinSpan {
 }
 
 export function decodeZipkinJson(body: Uint8Array | string): DecodedZipkinSpans {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new ZipkinDecodeError(`invalid JSON: ${(e as Error).message}`);
-  }
+  const parsed = parseJsonBody(body, (m) => new ZipkinDecodeError(m));
   if (!Array.isArray(parsed)) throw new ZipkinDecodeError(`expected a JSON list of Zipkin v2 spans, got ${describe(parsed)}`);
   const out: DecodedZipkinSpans = { spans: [], rejected: [] };
   for (let i = 0; i < parsed.length; i++) {
