@@ -3,24 +3,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { applyDecision, HEADER_NAMES, loadPureWasm, type ContextHeaders, type PureWasm } from './pure-wasm.js';
 import { forwardedProblems } from './agreement.js';
+import { seededRng as rng } from '../seeded-rng.js';
 
 let w: PureWasm;
 beforeAll(async () => { w = await loadPureWasm(); });
 
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  return { next, int, pick };
-}
 type R = ReturnType<typeof rng>;
 
 const hex = (r: R, n: number) => Array.from({ length: n }, () => '0123456789abcdef'[r.int(16)]).join('');

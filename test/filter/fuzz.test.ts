@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeaderList } from '../proxy-wasm-host/index.js';
 import { filterHost, contextProblems, refTraceparent, values, CONTEXT_NAMES, UUID_V4 } from './helpers.js';
+import { seededRng as rng } from '../seeded-rng.js';
 
 const REQUESTS_PER_CONFIG = 3_000;
 const CONFIGS = [
@@ -19,21 +20,6 @@ const CONFIGS = [
   { propagation: [], kind_header: 'x-k', direction_header: 'x-d' },
 ] as const;
 
-/** mulberry32: small, seedable, good enough to explore input space reproducibly. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
 type Rng = ReturnType<typeof rng>;
 
 const hex = (r: Rng, n: number) => Array.from({ length: n }, () => '0123456789abcdef'[r.int(16)]).join('');

@@ -13,6 +13,7 @@ import { istioSleepToHttpbin } from '../testdata/istio-httpbin.js';
 import { XRAY_MAX_DOCUMENT_BYTES, serializeWithinLimit, TRIMMED_ANNOTATION } from './fit.js';
 import { makeSegment, type SegmentOptions } from './segment.js';
 import { translateTraceData } from './translate.js';
+import { seededRng } from '../../../../test/seeded-rng.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ownSchema = JSON.parse(readFileSync(join(here, '../testdata/segment-document.schema.json'), 'utf8'));
@@ -25,16 +26,6 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
   return new Ajv({ allErrors: true, strict: false }).compile(rest);
 }
 
-/** mulberry32: a tiny seeded PRNG so the generated set is the same on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAME_CHARS = ['a', 'Z', '9', ' ', '.', ':', '/', '%', '&', '#', '=', '+', '-', '@', '_', '|', '?', '*', '<', '>', '"', '\\', 'é', 'ß', '日', 'Ж', '\n', '\t', '😀', '$', '{', ',', ';'];
 const KEYS = ['http.method', 'http.status_code', 'http.url', 'http.target', 'http.host', 'http.scheme', 'net.peer.name', 'net.peer.port',
@@ -76,7 +67,7 @@ function hexOf(r: () => number, bytes: number): string {
 }
 
 function generate(count: number, seed: number): TraceData[] {
-  const r = prng(seed);
+  const r = seededRng(seed).next;
   const out: TraceData[] = [];
   for (let i = 0; i < count; i++) {
     const attributes: Record<string, unknown> = {};
