@@ -27,9 +27,27 @@ type Behaviour =
   | { kind: 'error'; status: number; type: string }
   | { kind: 'hang' };
 
-export class FakeXray {
+/** An HTTP server on a free 127.0.0.1 port that passes every request to handle(). */
+abstract class LocalHttpFake {
   private server?: Server;
   url = '';
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export class FakeXray extends LocalHttpFake {
   readonly calls: Call[] = [];
   /** Documents accepted (not returned as unprocessed), in arrival order. */
   readonly accepted: string[] = [];
@@ -41,6 +59,7 @@ export class FakeXray {
     creds = TEST_CREDENTIALS,
     private readonly region = TEST_REGION,
   ) {
+    super();
     this.secrets.set(creds.accessKeyId, creds.secretAccessKey);
   }
 
@@ -69,19 +88,7 @@ export class FakeXray {
     return this.accepted.map((d) => (JSON.parse(d) as { id: string }).id);
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -176,26 +183,14 @@ export const TEMP_CREDENTIALS = { accessKeyId: 'ASIAMESHTRACETEMP01', secretAcce
  * A fake STS for `role_arn`: answers AssumeRole (query protocol, XML) with TEMP_CREDENTIALS after
  * checking the request is signed (service `sts`) with the caller's long-term test credentials.
  */
-export class FakeSts {
-  private server?: Server;
-  url = '';
+export class FakeSts extends LocalHttpFake {
   readonly calls: Array<{ roleArn?: string; sessionName?: string; externalId?: string; signatureOk: boolean; problem?: string }> = [];
 
-  constructor(private readonly region = TEST_REGION) {}
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-    return this.url;
+  constructor(private readonly region = TEST_REGION) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
