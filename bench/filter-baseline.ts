@@ -9,8 +9,8 @@
  * Figures from a loaded shared machine are indicative; compare ratios, not absolute times.
  */
 import { resolve } from 'node:path';
-import { ProxyWasmHost } from '../test/proxy-wasm-host/host.js';
-import { realisticRequest } from '../test/proxy-wasm-host/sample-requests.js';
+import { ProxyWasmHost } from '../host/host.js';
+import { realisticRequest } from '../host/sample-requests.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -13,8 +13,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ProxyWasmHost, type RequestInput } from '../test/proxy-wasm-host/host.js';
-import { realisticRequest } from '../test/proxy-wasm-host/sample-requests.js';
+import { ProxyWasmHost, type RequestInput } from '../host/host.js';
+import { realisticRequest } from '../host/sample-requests.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FILTER = resolve(ROOT, 'build/meshtrace-filter.wasm');

@@ -5,8 +5,8 @@
  * include/proxy-wasm/exports.h, ABI 0.2.1) and also cross-checked against the test host's copy.
  */
 import { describe, expect, it } from 'vitest';
-import { readModuleInterface } from '../proxy-wasm-host/wasm-binary.js';
-import { ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, REQUIRED_FILTER_EXPORTS, ENVOY_CALLBACK_EXPORTS } from '../proxy-wasm-host/envoy-abi.js';
+import { readModuleInterface } from '../../host/wasm-binary.js';
+import { ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, REQUIRED_FILTER_EXPORTS, ENVOY_CALLBACK_EXPORTS } from '../../host/envoy-abi.js';
 import { FILTER_WASM, EMPTY_WASM, PROBE_WASM, API_CHECK_WASM, INVALID, built } from './helpers.js';
 
 // "module.name": "params -> results" (Word = i32 on wasm32; int64_t/uint64_t = i64).

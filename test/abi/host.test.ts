@@ -3,7 +3,7 @@
  * running real compiled modules (build/probe-filter.wasm exercises every host call).
  */
 import { describe, expect, it } from 'vitest';
-import { ProxyWasmHost, ProxyWasmLoadError, Status, marshalPairs, unmarshalPairs, type RequestInput } from '../proxy-wasm-host/index.js';
+import { ProxyWasmHost, ProxyWasmLoadError, Status, marshalPairs, unmarshalPairs, type RequestInput } from '../../host/index.js';
 import { PROBE_WASM, FILTER_WASM, INVALID, built, assemble } from './helpers.js';
 
 const probe = (opts: Parameters<typeof ProxyWasmHost.load>[1] = {}) => {

@@ -4,8 +4,8 @@
  * equal sizes mean the per-request garbage is reclaimed and nothing accumulates.
  */
 import { describe, expect, it } from 'vitest';
-import { ProxyWasmHost, type RequestInput } from '../proxy-wasm-host/index.js';
-import { realisticRequest } from '../proxy-wasm-host/sample-requests.js';
+import { ProxyWasmHost, type RequestInput } from '../../host/index.js';
+import { realisticRequest } from '../../host/sample-requests.js';
 import { FILTER_WASM, PROBE_WASM, LEAKY_WASM, built } from './helpers.js';
 
 const TOTAL = 100_000;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ProxyWasmHost } from '../proxy-wasm-host/index.js';
+import { ProxyWasmHost } from '../../host/index.js';
 import { releaseWasmPath } from './filter-facts.js';
 import { readText, repoPath, resourceInFile } from './manifests.js';
 

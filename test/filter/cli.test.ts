@@ -1,6 +1,6 @@
 /**
  * The meshtrace-filter command on the REAL filter (build/meshtrace-filter.wasm), spawned the way
- * a user runs it (dist/test/proxy-wasm-host/cli.js, built by `npm run build:ts`).
+ * a user runs it (dist/host/cli.js, built by `npm run build:ts`).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROOT, GATEWAY_NODE, UUID_V4, contextProblems } from './helpers.js';
 
-const CLI = resolve(ROOT, 'dist/test/proxy-wasm-host/cli.js');
+const CLI = resolve(ROOT, 'dist/host/cli.js');
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const S = '00f067aa0ba902b7';
 

@@ -4,7 +4,7 @@
  * unknown keys are accepted with a warning; accepted keys change behaviour.
  */
 import { describe, expect, it } from 'vitest';
-import { ProxyWasmHost } from '../proxy-wasm-host/index.js';
+import { ProxyWasmHost } from '../../host/index.js';
 import { filterBytes, filterHost, request, values, OUTBOUND, INBOUND } from './helpers.js';
 
 function configure(pluginConfig: unknown) {

@@ -3,7 +3,7 @@
  * source and its fallbacks, gateway mode, the configured override, forged stamps.
  */
 import { describe, expect, it } from 'vitest';
-import type { HeaderList } from '../proxy-wasm-host/index.js';
+import type { HeaderList } from '../../host/index.js';
 import { filterHost, values, request, GATEWAY_NODE, SIDECAR_NODE } from './helpers.js';
 
 type Props = Record<string, bigint | string | { id: string }>;

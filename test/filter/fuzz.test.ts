@@ -8,7 +8,7 @@
  * The generator is seeded: a failure prints the seed and the request to reproduce it.
  */
 import { describe, expect, it } from 'vitest';
-import type { HeaderList } from '../proxy-wasm-host/index.js';
+import type { HeaderList } from '../../host/index.js';
 import { filterHost, contextProblems, refTraceparent, values, CONTEXT_NAMES, UUID_V4 } from './helpers.js';
 import { seededRng as rng } from '../seeded-rng.js';
 

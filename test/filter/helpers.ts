@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ProxyWasmHost, type HeaderList, type HostOptions, type RequestInput } from '../proxy-wasm-host/index.js';
+import { ProxyWasmHost, type HeaderList, type HostOptions, type RequestInput } from '../../host/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The release module; MESHTRACE_FILTER_WASM points the tests at another build (e.g. a deliberately broken one). */

@@ -3,8 +3,8 @@
  * robustness against hostile input, through the real build/meshtrace-filter.wasm.
  */
 import { describe, expect, it } from 'vitest';
-import type { HeaderList } from '../proxy-wasm-host/index.js';
-import { realisticRequest } from '../proxy-wasm-host/index.js';
+import type { HeaderList } from '../../host/index.js';
+import { realisticRequest } from '../../host/index.js';
 import { filterHost, request, values, contextProblems, INBOUND, OUTBOUND, GATEWAY_NODE, UUID_V4 } from './helpers.js';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

@@ -5,7 +5,7 @@
  * checked by the reference validator in helpers.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { HeaderList } from '../proxy-wasm-host/index.js';
+import type { HeaderList } from '../../host/index.js';
 import { filterHost, contextOf, contextProblems, request, type ContextName } from './helpers.js';
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -1,5 +1,5 @@
 /**
- * meshtrace-filter CLI, tested by spawning the built command (dist/test/proxy-wasm-host/cli.js,
+ * meshtrace-filter CLI, tested by spawning the built command (dist/host/cli.js,
  * produced by `npm run build:ts`) the way a user runs it.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = resolve(ROOT, 'dist/test/proxy-wasm-host/cli.js');
+const CLI = resolve(ROOT, 'dist/host/cli.js');
 const PROBE = ['--wasm', 'build/probe-filter.wasm', '--root-id', 'probe'];
 
 function run(args: string[], stdin = '') {
