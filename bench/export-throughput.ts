@@ -208,7 +208,7 @@ function ceiling(bodies: Buffer[], seconds: number): number {
   return (n * SPANS_PER_REQUEST) / (cpuSeconds() - cpu0);
 }
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
 
 interface Scenario {
   name: string;

@@ -34,12 +34,36 @@ export interface TracesExporter extends Component, TraceConsumer {
 }
 export interface Extension extends Component {}
 
+/**
+ * What an extension offers other components, as the OpenTelemetry Collector's extension
+ * interfaces do (`extensionauth.HTTPClient`, `storage.Extension`): an exporter's
+ * `auth.authenticator` must name a `client_auth` extension, its `sending_queue.storage` a
+ * `storage` one.
+ */
+export type ExtensionCapability = 'client_auth' | 'storage';
+
+/** A component's reference to an extension, checked when the config is loaded. */
+export interface ExtensionRef {
+  /** Full config path of the referencing key, e.g. `exporters.otlphttp.auth.authenticator`. */
+  path: string;
+  /** The extension ID as written, e.g. `sigv4auth` or `file_storage/queue`. */
+  id: string;
+  capability: ExtensionCapability;
+}
+
 /** What the service gives every component. */
 export interface Host {
   /** Health of the whole collector, for the health_check extension. */
   readonly health: { readonly state: 'starting' | 'ready' | 'stopping' };
   /** Memory pressure from memory_limiter: receivers refuse (retryably) while it is set. */
   readonly backpressure: { isRefusing(): boolean; retryAfterSeconds(): number };
+  /**
+   * A started extension by its ID (otelcol's `host.GetExtensions()[id]`). Extensions start
+   * before every other component, so exporters and receivers can resolve theirs in start().
+   * The config loader has already checked that each ExtensionRef names an enabled extension
+   * of the right capability.
+   */
+  getExtension(id: string): Extension | undefined;
 }
 
 export interface CreateSettings {
@@ -61,6 +85,10 @@ export interface Factory<Cfg = unknown, C extends Component = Component> {
    * deprecated option names are accepted with a warning. Never throws on bad input.
    */
   parseConfig(raw: unknown, path: string, issues: ConfigIssues): Cfg;
+  /** Extension factories: what their extensions offer to other components. */
+  readonly capabilities?: readonly ExtensionCapability[];
+  /** Components that use extensions: the references in a parsed config (path is the component's). */
+  extensionRefs?(cfg: Cfg, path: string): ExtensionRef[];
   /** Receivers and processors get the next consumer; exporters and extensions get none. */
   create(cfg: Cfg, settings: CreateSettings, next?: TraceConsumer): C;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtinFactories } from '../components.js';
-import { fakeReceiverFactory, recordingExporterFactory } from '../service/testkit.js';
+import { fakeAuthExtensionFactory, fakeReceiverFactory, recordingExporterFactory } from '../service/testkit.js';
 import { ConfigError } from './issues.js';
 import { mergeConfigs, parseConfigText, parseConfigTexts } from './load.js';
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { loadConfigFile } from './load.js';
 
-const factories = [...builtinFactories, fakeReceiverFactory, recordingExporterFactory];
+const factories = [...builtinFactories, fakeReceiverFactory, recordingExporterFactory, fakeAuthExtensionFactory];
 
 function load(text: string, env: Record<string, string> = {}) {
   return parseConfigText(text, env, { factories });
@@ -245,5 +245,35 @@ describe('the embedded default config', () => {
       expect(cfg.service.telemetry.metrics.endpoint).toBe('127.0.0.1:8888');
       expect(cfg.warnings).toEqual([]);
     }
+  });
+});
+
+describe('extension references (auth.authenticator, sending_queue.storage)', () => {
+  const withRefs = (exporter: string, extensions: string, enabled: string) => `
+receivers: { fake: {} }
+exporters: { recording: ${exporter} }
+extensions: ${extensions}
+service:
+  extensions: ${enabled}
+  pipelines:
+    traces: { receivers: [fake], exporters: [recording] }
+`;
+
+  it('accepts a reference to an enabled extension of the right capability', () => {
+    const cfg = load(withRefs('{ auth: { authenticator: fakeauth/a } }', '{ fakeauth/a: {} }', '[fakeauth/a]'));
+    expect(cfg.exporters.get('recording')?.config).toEqual({ auth: 'fakeauth/a' });
+  });
+
+  it.each([
+    ['a missing extension', '{ auth: { authenticator: nope } }', '{ fakeauth: {} }', '[fakeauth]',
+      'exporters.recording.auth.authenticator: references extension "nope" which is not configured'],
+    ['an extension not enabled in service.extensions', '{ auth: { authenticator: fakeauth } }', '{ fakeauth: {} }', '[]',
+      'exporters.recording.auth.authenticator: references extension "fakeauth" which is not enabled: add it to service.extensions'],
+    ['an extension without the capability', '{ auth: { authenticator: health_check } }', '{ health_check: {} }', '[health_check]',
+      'exporters.recording.auth.authenticator: extension "health_check" (type health_check) is not an authenticator (client auth) extension'],
+    ['a storage reference to an authenticator', '{ storage: fakeauth }', '{ fakeauth: {} }', '[fakeauth]',
+      'exporters.recording.storage: extension "fakeauth" (type fakeauth) is not a storage extension'],
+  ])('refuses %s, naming the path', (_name, exporter, extensions, enabled, message) => {
+    expect(problems(withRefs(exporter, extensions, enabled))).toEqual([message]);
   });
 });

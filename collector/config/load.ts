@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { Factory, ComponentKind } from '../component/component.js';
+import type { Factory, ComponentKind, ExtensionCapability } from '../component/component.js';
 import { builtinFactories } from '../components.js';
 import { ConfigError, ConfigIssues, type ConfigIssue } from './issues.js';
 import { expandEnv, type Env } from './envsubst.js';
@@ -273,6 +273,7 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
   if (pipelines.traces.length === 0) {
     issues.error('service.pipelines', 'no traces pipeline configured (this collector handles traces)');
   }
+  checkExtensionRefs(resolved, new Set(serviceExtensions), defined.extensions, issues);
 
   return {
     receivers: resolved.receivers,
@@ -282,6 +283,40 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
     service: { extensions: serviceExtensions, pipelines: pipelines.traces, telemetry },
     warnings: issues.warnings,
   };
+}
+
+const CAPABILITY_NAME: Record<ExtensionCapability, string> = {
+  client_auth: 'an authenticator (client auth) extension',
+  storage: 'a storage extension',
+};
+
+/**
+ * Every extension a used component refers to (auth.authenticator, sending_queue.storage) must be
+ * configured, enabled in service.extensions (the Collector only starts those) and offer what the
+ * reference needs; each problem is an error at the referencing key's path.
+ */
+function checkExtensionRefs(
+  resolved: Record<Section, Map<string, ComponentConfig>>,
+  enabled: Set<string>,
+  defined: Set<string>,
+  issues: ConfigIssues,
+): void {
+  for (const section of ['receivers', 'processors', 'exporters'] as const) {
+    for (const [id, c] of resolved[section]) {
+      for (const ref of c.factory.extensionRefs?.(c.config, join(section, id)) ?? []) {
+        if (!defined.has(ref.id)) {
+          issues.error(ref.path, `references extension "${ref.id}" which is not configured`);
+        } else if (!enabled.has(ref.id)) {
+          issues.error(ref.path, `references extension "${ref.id}" which is not enabled: add it to service.extensions`);
+        } else {
+          const ext = resolved.extensions.get(ref.id);
+          if (ext && !(ext.factory.capabilities ?? []).includes(ref.capability)) {
+            issues.error(ref.path, `extension "${ref.id}" (type ${ext.type}) is not ${CAPABILITY_NAME[ref.capability]}`);
+          }
+        }
+      }
+    }
+  }
 }
 
 function checkRefs(ids: string[], kind: string, defined: Set<string>, path: string, issues: ConfigIssues): void {

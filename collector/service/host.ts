@@ -3,7 +3,7 @@
  * health_check) and memory back-pressure (set by memory_limiter, read by receivers, which refuse
  * retryably before decoding while it is on).
  */
-import type { Host } from '../component/component.js';
+import type { Extension, Host } from '../component/component.js';
 import type { BackpressureControl } from '../processor/memorylimiterprocessor/processor.js';
 
 export type HealthState = 'starting' | 'ready' | 'stopping';
@@ -30,6 +30,15 @@ export class Backpressure implements BackpressureControl {
 export class ServiceHost implements Host {
   readonly health: { state: HealthState } = { state: 'starting' };
   readonly backpressure = new Backpressure();
+  private readonly extensions = new Map<string, Extension>();
+
+  addExtension(id: string, ext: Extension): void {
+    this.extensions.set(id, ext);
+  }
+
+  getExtension(id: string): Extension | undefined {
+    return this.extensions.get(id);
+  }
 
   setState(state: HealthState): void {
     this.health.state = state;

@@ -12,7 +12,7 @@ import { CollectorMetrics } from '../telemetry/metrics.js';
 import { ExporterFanOut, PipelineFanOut } from './fanout.js';
 import { estimateTraceBytes } from '../exporter/exporterhelper/sizes.js';
 import { Service } from './service.js';
-import { FakeReceiver, fakeReceiverFactory, makeTraces, RecordingExporter, recordingExporterFactory } from './testkit.js';
+import { FakeExtension, fakeAuthExtensionFactory, FakeReceiver, fakeReceiverFactory, makeTraces, RecordingExporter, recordingExporterFactory } from './testkit.js';
 import { encodeTraceRequest } from '../pdata/otlp-proto.js';
 import { setAttr } from '../pdata/model.js';
 
@@ -43,7 +43,7 @@ const tagProcessorFactory: Factory<Record<string, never>, TracesProcessor> = {
   },
 };
 
-const factories = [...builtinFactories, fakeReceiverFactory, recordingExporterFactory, tagProcessorFactory];
+const factories = [...builtinFactories, fakeReceiverFactory, recordingExporterFactory, tagProcessorFactory, fakeAuthExtensionFactory];
 const logger = nullLogger();
 
 function service(yaml: string) {
@@ -228,6 +228,22 @@ service:
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     await svc.shutdown();
     await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
+  it('an exporter resolves the extension its config names through the host, started before it', async () => {
+    const svc = service(`
+receivers: { fake: {} }
+exporters: { recording: { auth: { authenticator: fakeauth/x } } }
+extensions: { fakeauth/x: {} }
+service: { extensions: [fakeauth/x], pipelines: { traces: { receivers: [fake], exporters: [recording] } } }
+`);
+    await svc.start();
+    const ext = RecordingExporter.instances.get('recording')!.resolved.auth;
+    expect(ext).toBeInstanceOf(FakeExtension);
+    expect((ext as FakeExtension).started).toBe(true);
+    expect(svc.host.getExtension('fakeauth/x')).toBe(ext);
+    expect(svc.host.getExtension('other')).toBeUndefined();
+    await svc.shutdown();
   });
 
   it('a component failing to start stops what was started and rejects', async () => {

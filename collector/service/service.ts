@@ -73,7 +73,9 @@ export class Service {
     const { cfg } = this;
     for (const id of cfg.service.extensions) {
       const c = cfg.extensions.get(id)!;
-      this.extensions.set(id, c.factory.create(c.config, this.settings('extension', c)) as Extension);
+      const ext = c.factory.create(c.config, this.settings('extension', c)) as Extension;
+      this.extensions.set(id, ext);
+      this.host.addExtension(id, ext);
     }
     for (const [id, c] of cfg.exporters) {
       this.exporters.set(id, c.factory.create(c.config, this.settings('exporter', c)) as TracesExporter);

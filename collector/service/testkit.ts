@@ -2,7 +2,7 @@
  * Test doubles for the service and config tests: a receiver whose consumer the test drives, and
  * an exporter that records what it gets and can refuse on demand. Not registered in components.ts.
  */
-import type { Factory, Host, TraceConsumer, TracesExporter, TracesReceiver } from '../component/component.js';
+import type { Extension, ExtensionRef, Factory, Host, TraceConsumer, TracesExporter, TracesReceiver } from '../component/component.js';
 import { ConsumerError } from '../component/consumer-error.js';
 import type { ConfigIssues } from '../config/issues.js';
 import { join, readObject, readString } from '../config/validate.js';
@@ -46,18 +46,26 @@ export const fakeReceiverFactory: Factory<{ label: string }, FakeReceiver> = {
 export class RecordingExporter implements TracesExporter {
   static instances = new Map<string, RecordingExporter>();
   received: TraceData[] = [];
+  /** The extensions named by `auth.authenticator` / `storage`, as resolved through the host at start. */
+  resolved: { auth?: Extension; storage?: Extension } = {};
   /** Refuse the next N calls with this error. */
   refuse: { times: number; error: ConsumerError } | undefined;
   capacity = Infinity;
   /** Delay each consume (simulates a slow sync exporter). */
   delayMs = 0;
-  constructor(readonly id: string) {
+  constructor(
+    readonly id: string,
+    private readonly cfg: RecordingExporterConfig = {},
+  ) {
     RecordingExporter.instances.set(id, this);
   }
   get spans(): number {
     return this.received.reduce((n, td) => n + spanCount(td), 0);
   }
-  async start(): Promise<void> {}
+  async start(host: Host): Promise<void> {
+    if (this.cfg.auth) this.resolved.auth = host.getExtension(this.cfg.auth);
+    if (this.cfg.storage) this.resolved.storage = host.getExtension(this.cfg.storage);
+  }
   async shutdown(): Promise<void> {}
   hasCapacity(n: number): boolean {
     return n <= this.capacity;
@@ -72,15 +80,53 @@ export class RecordingExporter implements TracesExporter {
   }
 }
 
-export const recordingExporterFactory: Factory<Record<string, never>, RecordingExporter> = {
+export interface RecordingExporterConfig {
+  auth?: string;
+  storage?: string;
+}
+
+/** `recording` exporter; `auth: { authenticator: ID }` and `storage: ID` reference extensions as real exporters do. */
+export const recordingExporterFactory: Factory<RecordingExporterConfig, RecordingExporter> = {
   kind: 'exporter',
   type: 'recording',
+  parseConfig(raw: unknown, path: string, issues: ConfigIssues) {
+    const o = readObject(raw, path, issues, ['auth', 'storage']);
+    const auth = readObject(o.auth, join(path, 'auth'), issues, ['authenticator']);
+    const cfg: RecordingExporterConfig = {};
+    if (auth.authenticator !== undefined) cfg.auth = readString(auth.authenticator, join(path, 'auth.authenticator'), issues, '');
+    if (o.storage !== undefined) cfg.storage = readString(o.storage, join(path, 'storage'), issues, '');
+    return cfg;
+  },
+  extensionRefs(cfg, path) {
+    const refs: ExtensionRef[] = [];
+    if (cfg.auth) refs.push({ path: join(path, 'auth.authenticator'), id: cfg.auth, capability: 'client_auth' });
+    if (cfg.storage) refs.push({ path: join(path, 'storage'), id: cfg.storage, capability: 'storage' });
+    return refs;
+  },
+  create(cfg, settings) {
+    return new RecordingExporter(settings.id, cfg);
+  },
+};
+
+/** An extension that does nothing but offer `client_auth` (type `fakeauth`), for reference checks. */
+export class FakeExtension implements Extension {
+  started = false;
+  async start(): Promise<void> {
+    this.started = true;
+  }
+  async shutdown(): Promise<void> {}
+}
+
+export const fakeAuthExtensionFactory: Factory<Record<string, never>, FakeExtension> = {
+  kind: 'extension',
+  type: 'fakeauth',
+  capabilities: ['client_auth'],
   parseConfig(raw: unknown, path: string, issues: ConfigIssues) {
     readObject(raw, path, issues, []);
     return {};
   },
-  create(_cfg, settings) {
-    return new RecordingExporter(settings.id);
+  create() {
+    return new FakeExtension();
   },
 };
 

@@ -17,7 +17,7 @@ import { DAEMON_HEADER } from './send/daemon-sender.js';
 import { traceIdHash } from './traceid/epoch.js';
 import { hex } from './testdata/build.js';
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 } };
+const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 }, getExtension: () => undefined };
 
 const FAST_RETRY = { initial_interval: '10ms', max_interval: '40ms', max_elapsed_time: '3s', randomization_factor: 0 };
 

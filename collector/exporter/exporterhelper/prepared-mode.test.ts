@@ -6,7 +6,7 @@ import { PermanentError, RetryableError } from './errors.js';
 import { createQueuedPreparedTracesExporter, type PreparedBatch, type SendPreparedFn } from './queued-exporter.js';
 import { makeTraces, metricSum, spanIds, testSettings, waitFor } from './testutil.js';
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
 const fastRetry: RetryConfig = { ...DEFAULT_RETRY, initialIntervalMs: 5, maxIntervalMs: 20, maxElapsedTimeMs: 2000 };
 const never = () => new AbortController().signal;
 

@@ -8,7 +8,7 @@ import { createQueuedEncodedTracesExporter, createQueuedTracesExporter } from '.
 import { decodeTraceRequest, encodeTraceRequest } from '../../pdata/otlp-proto.js';
 import { makeTraces, metricSum, spanIds, testSettings, waitFor } from './testutil.js';
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
 const fastRetry: RetryConfig = { ...DEFAULT_RETRY, initialIntervalMs: 5, maxIntervalMs: 20, maxElapsedTimeMs: 2000 };
 
 function setup(send: SendFn, queue: Partial<QueueConfig> = {}, retry: Partial<RetryConfig> = {}, timeoutMs = 1000) {

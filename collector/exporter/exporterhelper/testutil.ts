@@ -14,7 +14,7 @@ export function testSettings(id = 'test'): CreateSettings & { metrics: Collector
 }
 
 /** A Host that is ready and never refusing. */
-export const readyHost: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 } };
+export const readyHost: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
 
 /**
  * An exporter built the way the service builds it: `${env:...}` expanded in `raw` with `env`,

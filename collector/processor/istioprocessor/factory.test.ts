@@ -93,7 +93,7 @@ describe('istioProcessorFactory', () => {
     const next = { consumeTraces: async (td: TraceData) => void out.push(td) };
     const a = istioProcessorFactory.create(defaultIstioProcessorConfig(), { id: 'istio', logger: nullLogger(), metrics }, next);
     const b = istioProcessorFactory.create(defaultIstioProcessorConfig(), { id: 'istio/edge', logger: nullLogger(), metrics }, next);
-    await a.start({ health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 } });
+    await a.start({ health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 }, getExtension: () => undefined });
     await a.consumeTraces(fixtureModel('productpage-sidecar'));
     await b.consumeTraces(fixtureModel('ingress-gateway'));
     await a.shutdown(new AbortController().signal);

@@ -31,6 +31,9 @@ export class TestHost implements Host {
     isRefusing: () => this.refusing,
     retryAfterSeconds: () => this.retryAfter,
   };
+  getExtension(): undefined {
+    return undefined;
+  }
 }
 
 export function testSettings(id: string): CreateSettings {
