@@ -116,9 +116,10 @@ describe('ports: Service ↔ container ↔ collector config ↔ Istio extension 
     expect(telemetries.map((t) => t.spec.tracing[0].providers[0].name).sort()).toEqual([...names].sort());
   });
 
-  it('own metrics: the scrape annotation, the container port and service.telemetry.metrics.address agree', () => {
+  it('own metrics: the scrape annotation, the container port and the pull prometheus reader agree', () => {
     const annotations = deployment.spec.template.metadata.annotations;
-    const port = endpointPort(collectorCfg.service.telemetry.metrics.address);
+    expect(collectorCfg.service.telemetry.metrics.address, 'the deprecated address form').toBeUndefined();
+    const port = endpointPort(parseConfigText(collectorYaml, { ...containerEnv() }).service.telemetry.metrics.endpoint!);
     expect(Number(annotations['prometheus.io/port'])).toBe(port);
     expect(containerPort('metrics')).toBe(port);
     expect(annotations['prometheus.io/path']).toBe('/metrics');

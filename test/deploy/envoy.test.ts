@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../collector/config/load.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
 import { endpointPort, execForm, parseDockerfile, readText, REPO_ROOT, resourceInFile } from './manifests.js';
@@ -95,7 +96,8 @@ describe('docker-compose.yaml', () => {
     const published = [...compose.services.envoy.ports, ...compose.services.collector.ports].map((p: string) => Number(p.split(':').pop()));
     expect(published).toContain(listenerPort(bootstraps.otel, 'inbound_frontend'));
     expect(published).toContain(bootstraps.otel.admin.address.socket_address.port_value);
-    expect(published).toContain(endpointPort(collectorCfg.service.telemetry.metrics.address));
+    expect(collectorCfg.service.telemetry.metrics.address, 'the deprecated address form').toBeUndefined();
+    expect(published).toContain(endpointPort(parseConfigText(readText(`${ENVOY_DIR}/collector.yaml`), {}).service.telemetry.metrics.endpoint!));
     expect(script).toContain(`127.0.0.1:${listenerPort(bootstraps.otel, 'inbound_frontend')}`);
     expect(script).toContain(`127.0.0.1:${bootstraps.otel.admin.address.socket_address.port_value}/stats`);
     expect(script).toContain(`cat ${collectorCfg.exporters.file.path}`);
