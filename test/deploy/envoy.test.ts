@@ -158,7 +158,7 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])('Envoy bootstr
       const f = hcm.http_filters[0].typed_config;
       expect(f['@type']).toBe(WASM);
       expect(filterRootIds()).toContain(f.config.root_id);
-      expect(f.config.failure_policy).toBe('FAIL_OPEN');
+      expect(f.config.fail_open).toBe(true);
       expect(f.config.vm_config.runtime).toBe('envoy.wasm.runtime.v8');
       expect(wasmMounts.get(f.config.vm_config.code.local.filename)).toBe(releaseWasmPath());
     }
