@@ -44,7 +44,7 @@ const operator = resourceInFile('manifests/istio/istio-operator.yaml');
 const telemetries = [resourceInFile('manifests/istio/telemetry.yaml'), resourceInFile('manifests/istio/zipkin/telemetry.yaml')];
 const wasmNamespace = resourceInFile('wasmplugin/wasmplugin-namespace.yaml');
 const wasmGateway = resourceInFile('wasmplugin/wasmplugin-gateway.yaml');
-const wasmHttps = resourceInFile('wasmplugin/wasmplugin-https.example.yaml');
+const wasmHttps = resourceInFile('wasmplugin/wasmplugin-https.template.yaml');
 const wasmPlugins = [wasmNamespace, wasmGateway, wasmHttps];
 
 function containerPort(name: string): number {
@@ -130,7 +130,8 @@ describe('ports: Service ↔ container ↔ collector config ↔ Istio extension 
     const redisDep = findResource(resources, 'Deployment', 'meshtrace-redis');
     const m = /#\s*epoch_store:\s*(redis:\/\/\S+)/.exec(collectorYaml);
     expect(m, 'commented epoch_store line in the ConfigMap').not.toBeNull();
-    const url = new URL(m![1]!);
+    const url = new URL(m![1]!.replace('${env:REDIS_PASSWORD}', 'pw'));
+    expect(url.password).toBe('pw');
     expect(url.hostname).toBe(`${redisSvc.metadata.name}.${redisSvc.metadata.namespace}.svc.cluster.local`);
     const svcPort = redisSvc.spec.ports[0];
     expect(Number(url.port)).toBe(svcPort.port);
@@ -226,7 +227,7 @@ describe('secrets and environment', () => {
 });
 
 describe('the ConfigMap config passes the collector\'s own validation', () => {
-  const env = { ...containerEnv(), OTLP_AUTH_TOKEN: 'token-from-secret' };
+  const env = { ...containerEnv(), OTLP_AUTH_TOKEN: 'token-from-secret', REDIS_PASSWORD: '0123abcd'.repeat(8) };
 
   it('parseConfigText accepts it, with the pipeline and exporters the manifests document', () => {
     const cfg = parseConfigText(collectorYaml, env);
@@ -241,7 +242,7 @@ describe('the ConfigMap config passes the collector\'s own validation', () => {
     const withRedis = collectorYaml.replace(/#\s*(epoch_store:\s*redis:\/\/\S+)/, '$1');
     expect(withRedis).not.toBe(collectorYaml);
     const cfg = parseConfigText(withRedis, env);
-    expect((cfg.exporters.get('awsxray')!.config as { epochStore?: string }).epochStore).toMatch(/^redis:\/\/meshtrace-redis\./);
+    expect((cfg.exporters.get('awsxray')!.config as { epochStore?: string }).epochStore).toBe(`redis://:${env.REDIS_PASSWORD}@meshtrace-redis.meshtrace.svc.cluster.local:6379`);
   });
 
   it('a broken copy is refused (the validation is real)', () => {
