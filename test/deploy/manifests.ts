@@ -156,3 +156,30 @@ export function endpointPort(endpoint: string): number {
   if (!m) throw new Error(`no port in endpoint ${JSON.stringify(endpoint)}`);
   return Number(m[1]);
 }
+
+/** Dockerfile instructions grouped by stage (each starts with its FROM). */
+export function dockerStages(instructions: readonly DockerInstruction[]): DockerInstruction[][] {
+  const stages: DockerInstruction[][] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === 'FROM') stages.push([]);
+    if (stages.length > 0) stages[stages.length - 1]!.push(ins);
+  }
+  return stages;
+}
+
+/**
+ * Whether `rel` is in a build context filtered by the given ignore file, for the patterns this
+ * repository uses: `*`, `!path`, `dir/**\/*.ext` (later lines win, as in Docker).
+ */
+export function inBuildContext(rel: string, ignoreFile = '.dockerignore'): boolean {
+  const lines = readText(ignoreFile).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  let included = true;
+  for (const line of lines) {
+    const negate = line.startsWith('!');
+    const pat = negate ? line.slice(1) : line;
+    const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/.*)?$`);
+    if (re.test(rel)) included = negate;
+  }
+  return included;
+}
+
