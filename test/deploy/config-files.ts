@@ -18,7 +18,7 @@ import { Ajv } from 'ajv';
 import { parseConfigText } from '../../collector/config/load.js';
 import { checkComposeFile } from './compose-schema.js';
 import { checkEnvoyConfig } from './envoy-api.js';
-import { listYamlFiles, parseYamlFile, readText, repoPath, type K8sObject } from './manifests.js';
+import { listYamlFiles, loadResources, parseYamlFile, readText, repoPath, type K8sObject } from './manifests.js';
 import { checkWithSchema, validateMeshConfig, validateResource } from './validators.js';
 
 export const CONFIG_ROOTS = ['manifests', 'wasmplugin', 'test/envoy', 'collector/config/default.yaml', 'collector/config/testdata'] as const;
@@ -63,19 +63,43 @@ export function configFiles(): ConfigFile[] {
   });
 }
 
-/** Stand-ins of the right shape for variables whose values the collector checks. */
-const SHAPED_STAND_INS: Readonly<Record<string, string>> = { AWS_REGION: 'us-east-1' };
+/**
+ * Stand-ins of the right shape, by the variable's name, for values the manifests leave to a
+ * Secret or the user (the collector checks regions, ARNs, URLs, ports).
+ */
+const SHAPED_STAND_INS: readonly [RegExp, string][] = [
+  [/REGION$/, 'us-east-1'],
+  [/ARN$/, 'arn:aws:iam::111122223333:role/stand-in'],
+  [/(URL|ENDPOINT)$/, 'https://stand-in.example.com'],
+  [/PORT$/, '4317'],
+  [/PASSWORD$/, '0123456789abcdef'],
+];
 
-/** Every `${env:NAME}` a collector config uses, set to a stand-in (the Deployment's values are checked elsewhere). */
-function standInEnv(text: string): Record<string, string> {
+/** Literal `env` values of every container of the manifests' Deployments (what the pods get). */
+function deploymentEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)/g)) env[m[1]!] = SHAPED_STAND_INS[m[1]!] ?? `stand-in-${m[1]!.toLowerCase()}`;
+  for (const { obj } of loadResources()) {
+    for (const c of obj.spec?.template?.spec?.containers ?? []) {
+      for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
+    }
+  }
+  return env;
+}
+
+/** Every `${env:NAME}` a collector config uses: the Deployments' value, else a stand-in of its shape. */
+function collectorEnv(text: string): Record<string, string> {
+  const fromPods = deploymentEnv();
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = m[1]!;
+    env[name] = fromPods[name] ?? SHAPED_STAND_INS.find(([re]) => re.test(name))?.[1] ?? `stand-in-${name.toLowerCase()}`;
+  }
   return env;
 }
 
 export function checkCollectorConfig(text: string, what: string): void {
   try {
-    parseConfigText(text, standInEnv(text));
+    parseConfigText(text, collectorEnv(text));
   } catch (e) {
     throw new Error(`${what}: ${(e as Error).message}`);
   }
