@@ -18,7 +18,7 @@ import { Ajv } from 'ajv';
 import { parseConfigText } from '../../collector/config/load.js';
 import { checkComposeFile } from './compose-schema.js';
 import { checkEnvoyConfig } from './envoy-api.js';
-import { listYamlFiles, loadResources, parseYamlFile, readText, repoPath, type K8sObject } from './manifests.js';
+import { appliedText, listYamlFiles, loadResources, parseYamlFile, readText, repoPath, type K8sObject } from './manifests.js';
 import { checkWithSchema, validateMeshConfig, validateResource } from './validators.js';
 
 export const CONFIG_ROOTS = ['manifests', 'wasmplugin', 'test/envoy', 'collector/config/default.yaml', 'collector/config/testdata'] as const;
@@ -28,6 +28,8 @@ export type ConfigKind = 'resources' | 'envoy' | 'compose' | 'collector' | 'helm
 export interface ConfigFile {
   file: string;
   kind: ConfigKind;
+  /** The text as applied (templates filled); the collector's loader reads this. */
+  text: string;
   docs: unknown[];
 }
 
@@ -59,7 +61,7 @@ export function configFiles(): ConfigFile[] {
     const docs = parseYamlFile(file).map((d) => d.value);
     const kind = classify(file, docs);
     if (!kind) throw new Error(`${file}: no validator recognises this file (add one to test/deploy/config-files.ts)`);
-    return { file, kind, docs };
+    return { file, kind, text: appliedText(file), docs };
   });
 }
 
@@ -132,7 +134,7 @@ export function checkConfigFile(f: ConfigFile): void {
       checkComposeFile(f.docs[0], f.file);
       return;
     case 'collector':
-      checkCollectorConfig(readText(f.file), f.file);
+      checkCollectorConfig(f.text, f.file);
       return;
     case 'helm-values':
       checkWithSchema(validateHelmValues, f.docs[0], f.file);

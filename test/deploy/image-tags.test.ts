@@ -19,6 +19,7 @@ const CHECKED: Readonly<Record<string, string>> = {
     'and supports a minor release for 12 months (RELEASES.md)',
   'redis:8.10-alpine': 'docker-library/official-images library/redis (Tags: 8.10.2-alpine, 8.10-alpine, 8-alpine)',
   scratch: 'the empty base image, built into Docker/BuildKit',
+  'docker/dockerfile:1': 'the BuildKit Dockerfile frontend, stable channel (Docker docs, "Dockerfile reference": # syntax=docker/dockerfile:1)',
 };
 
 /** Built from this repository: README "Deploy on Istio" 1 says how; users set their registry. */
@@ -27,9 +28,13 @@ const BUILT_HERE = ['ghcr.io/example/meshtrace-collector', 'ghcr.io/example/mesh
 interface ImageRef { where: string; image: string }
 
 function dockerfileImages(file: string): ImageRef[] {
-  const ins = parseDockerfile(readText(file));
+  const text = readText(file);
+  const ins = parseDockerfile(text);
   const args = new Map<string, string>();
   const out: ImageRef[] = [];
+  // The `# syntax=` parser directive names the BuildKit frontend image.
+  const syntax = /^#\s*syntax=(\S+)/.exec(text);
+  if (syntax) out.push({ where: `${file} (# syntax)`, image: syntax[1]! });
   const stages = new Set<string>();
   for (const i of ins) {
     if (i.keyword === 'ARG') {

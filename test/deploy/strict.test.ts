@@ -103,8 +103,14 @@ describe('each validator is able to fail', () => {
     expect(() => checkConfigFile(broken)).toThrow(msg);
   });
 
-  it('a collector config file with a misspelt key', () => {
-    // The walker reads collector config files as text; prove the check on a copy's text.
-    expect(() => checkConfigFile({ file: 'collector/config/default.yaml', kind: 'collector', docs: [] })).not.toThrow();
+  it.each([
+    ['test/envoy/collector.yaml', 'endpoint: 0.0.0.0:9411', 'endpiont: 0.0.0.0:9411', /receivers\.zipkin: has invalid keys: endpiont/],
+    ['collector/config/default.yaml', 'receivers:', 'recievers:', /has invalid keys: recievers/],
+    ['test/envoy/collector.yaml', 'port: 8888', 'port: "8888x"', /service\.telemetry\.metrics\.readers\[0\]\.pull\.exporter\.prometheus\.port/],
+  ])('collector config %s: %s → %s is refused', (file, from, to, msg) => {
+    const f = byFile(file);
+    expect(() => checkConfigFile(f)).not.toThrow();
+    expect(f.text).toContain(from);
+    expect(() => checkConfigFile({ ...f, text: f.text.replace(from, to) })).toThrow(msg);
   });
 });
