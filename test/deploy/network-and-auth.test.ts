@@ -5,7 +5,8 @@
  * real: redis-server with the Deployment's own arguments, and the collector's epoch store with
  * the ConfigMap's URL, with and without the password.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../collector/config/load.js';
 import { RedisEpochStore } from '../../collector/exporter/awsxrayexporter/traceid/redis-epoch-store.js';
 import { startRedisTestServer, type RedisTestServer } from '../../scripts/redis-test-server.js';
@@ -85,7 +86,7 @@ describe('Redis AUTH from a Secret', () => {
     expect(env.valueFrom.secretKeyRef).toEqual(ref);
     const args: string[] = redisContainer.args;
     expect(args[args.indexOf('--requirepass') + 1]).toBe('$(REDISCLI_AUTH)');
-    expect(redisContainer.readinessProbe.exec.command).toEqual(['redis-cli', 'ping']);
+    expect(redisContainer.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli ping | grep -q PONG']);
   });
 
   it('the collector gets the same Secret key (optional, so it starts without Redis) and the epoch_store URL uses it', () => {
@@ -95,18 +96,21 @@ describe('Redis AUTH from a Secret', () => {
   });
 
   describe('run for real', () => {
+    const password = 'f00d'.repeat(16); // what `openssl rand -hex 32` gives
     let server: RedisTestServer | undefined;
     const stores: RedisEpochStore[] = [];
+    beforeAll(async () => {
+      const expand = (a: string): string => a.replace('$(REDISCLI_AUTH)', password);
+      // The Deployment's arguments (minus the program name), after the test server's port/dir flags.
+      server = await startRedisTestServer({ password, extraArgs: (redisContainer.args as string[]).slice(1).map(expand) });
+    });
     afterAll(async () => {
       for (const s of stores) await s.close();
       await server?.stop();
     });
 
     it('redis-server with the Deployment\'s args requires the password; the ConfigMap\'s epoch_store URL works, without it nothing does', async () => {
-      const password = 'f00d'.repeat(16); // what `openssl rand -hex 32` gives
-      const expand = (a: string): string => a.replace('$(REDISCLI_AUTH)', password);
-      // The Deployment's arguments (minus the program name), after the test server's port/dir flags.
-      server = await startRedisTestServer({ password, extraArgs: (redisContainer.args as string[]).slice(1).map(expand) });
+      if (!server) throw new Error('redis-server did not start');
       const line = /#\s*epoch_store:\s*(redis:\/\/\S+)/.exec(configMap.data!['collector.yaml']!)![1]!;
       const enabled = configMap.data!['collector.yaml']!.replace(/#\s*(epoch_store:\s*redis:\/\/\S+)/, '$1');
       const cfg = parseConfigText(enabled, { AWS_REGION: 'us-east-1', OTLP_AUTH_TOKEN: 't', REDIS_PASSWORD: password });
@@ -125,6 +129,18 @@ describe('Redis AUTH from a Secret', () => {
       for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(errors[0]?.name).toBe('RedisAuthError');
       await expect(anonymous.claim([['ab'.repeat(16), 7]])).rejects.toThrow();
+    });
+
+    it('the readiness probe passes only with the right password (redis-cli alone exits 0 on NOAUTH)', () => {
+      // The probe's own pipeline, pointed at the test server's port (in the pod: the default 6379).
+      const script = (redisContainer.readinessProbe.exec.command as string[])[2]!.replace('redis-cli', `redis-cli -p ${server!.port}`);
+      const probe = (auth?: string): number =>
+        spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...(auth === undefined ? {} : { REDISCLI_AUTH: auth }) }, timeout: 10_000 }).status ?? -1;
+      expect(probe(password)).toBe(0);
+      expect(probe('wrong')).not.toBe(0);
+      expect(probe()).not.toBe(0);
+      // What the probe guards against: plain `redis-cli ping` succeeds without the password.
+      expect(spawnSync('redis-cli', ['-p', String(server!.port), 'ping'], { env: { PATH: process.env.PATH ?? '' } }).status).toBe(0);
     });
   });
 });
