@@ -7,9 +7,9 @@
 # nothing to its root filesystem (Kubernetes runs it with readOnlyRootFilesystem).
 # Node 24, the active LTS: Node 20 reached end of life in April 2026, and the AWS SDK's releases
 # after January 2027 need Node 22 or newer. The code itself runs on Node 20+ (package.json engines;
-# the tests run on 20). Pin NODE_IMAGE by digest (node:24-bookworm-slim@sha256:...) for
+# the tests run on 20). Pin NODE_IMAGE by digest (node:24-trixie-slim@sha256:...) for
 # reproducible builds.
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:24-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -5,6 +5,11 @@
  *
  *   npm run --silent wasmplugin -- [--url URL] [--namespace NS] [--gateway] [--name NAME]
  *                                  [--selector key=value]... [--wasm PATH]
+ *   npm run --silent wasmplugin -- --template FILE [--url URL] [--wasm PATH]
+ *
+ * `--template` fills a committed template instead (wasmplugin/wasmplugin-https.template.yaml):
+ * its `sha256: ${MODULE_SHA256}` placeholder gets the module's digest and `--url`, if given,
+ * replaces spec.url; comments stay.
  *
  * `--silent` keeps npm's banner out of stdout, so the output can be piped to kubectl:
  *   npm run --silent wasmplugin -- --namespace bookinfo | kubectl apply -f -
@@ -15,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 
 /** The filter's root id (filter/index.ts registers it); Istio's `pluginName`. */
 export const PLUGIN_NAME = 'meshtrace';
@@ -105,6 +110,28 @@ export function renderWasmPlugin(opts: RenderOptions): string {
   return `${head.join('\n')}\n${stringify(buildWasmPlugin(opts), { lineWidth: 0 })}`;
 }
 
+/** The placeholder a template carries where the module's sha256 goes. */
+export const SHA256_PLACEHOLDER = '${MODULE_SHA256}';
+
+/**
+ * A WasmPlugin template with its sha256 placeholder filled (and spec.url replaced when `url` is
+ * given). Refuses a template without the placeholder: a committed digest would be stale.
+ */
+export function fillTemplate(text: string, sha256: string, url?: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new UsageError(`--template: ${doc.errors[0]!.message}`);
+  if (doc.getIn(['spec', 'sha256']) !== SHA256_PLACEHOLDER) {
+    throw new UsageError(`--template: spec.sha256 must be the placeholder ${SHA256_PLACEHOLDER}`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new UsageError('the module digest must be 64 lower-case hex digits');
+  doc.setIn(['spec', 'sha256'], sha256);
+  if (url !== undefined) {
+    if (!urlNeedsModuleDigest(url)) throw new UsageError(`--url: a template with a sha256 needs an https://, http:// or file:// URL, got ${JSON.stringify(url)}`);
+    doc.setIn(['spec', 'url'], url);
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
 const HELP = `Usage: npm run --silent wasmplugin -- [options]
   --url URL            module location: oci://..., https://... or file://... (default ${DEFAULT_OCI_URL})
   --namespace NS       metadata.namespace (default: none for workloads, istio-system with --gateway)
@@ -112,11 +139,16 @@ const HELP = `Usage: npm run --silent wasmplugin -- [options]
   --name NAME          metadata.name (default meshtrace, or meshtrace-gateway)
   --selector KEY=VAL   workload selector label (repeatable; default: every workload of the namespace)
   --wasm PATH          the built module whose sha256 goes into http(s)/file plugins (default ${DEFAULT_WASM_PATH})
+  --template FILE      fill FILE's sha256 placeholder (${SHA256_PLACEHOLDER}) with the module's digest
+                       (and its spec.url with --url, if given) instead of generating the resource
   --help               this text`;
 
 export interface CliOptions extends Omit<RenderOptions, 'sha256'> {
   wasmPath: string;
   help: boolean;
+  template?: string;
+  /** Whether --url was given (a template keeps its own URL otherwise). */
+  urlGiven?: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -129,7 +161,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case '--url': out.url = value(i++, arg); break;
+      case '--url': out.url = value(i++, arg); out.urlGiven = true; break;
+      case '--template': out.template = value(i++, arg); break;
       case '--namespace': out.namespace = value(i++, arg); break;
       case '--name': out.name = value(i++, arg); break;
       case '--wasm': out.wasmPath = value(i++, arg); break;
@@ -145,24 +178,36 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       default: throw new UsageError(`unknown option ${JSON.stringify(arg)} (see --help)`);
     }
   }
+  if (!out.urlGiven) delete out.urlGiven;
   return out;
 }
 
 /** Reads the module only when the URL needs its digest, so oci:// output works before a build. */
-export function main(argv: readonly string[], readModule: (path: string) => Uint8Array = (p) => readFileSync(p)): string {
+export function main(
+  argv: readonly string[],
+  readModule: (path: string) => Uint8Array = (p) => readFileSync(p),
+  readTemplate: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): string {
   const cli = parseArgs(argv);
   if (cli.help) return `${HELP}\n`;
-  let sha256: string | undefined;
-  if (urlNeedsModuleDigest(cli.url)) {
-    let bytes: Uint8Array;
+  const moduleDigest = (): string => {
     try {
-      bytes = readModule(cli.wasmPath);
+      return sha256Hex(readModule(cli.wasmPath));
     } catch (err) {
       throw new UsageError(`cannot read ${cli.wasmPath} (${(err as Error).message}); build it first: npm run build:filter`);
     }
-    sha256 = sha256Hex(bytes);
+  };
+  if (cli.template !== undefined) {
+    let text: string;
+    try {
+      text = readTemplate(cli.template);
+    } catch (err) {
+      throw new UsageError(`cannot read --template ${cli.template} (${(err as Error).message})`);
+    }
+    return fillTemplate(text, moduleDigest(), cli.urlGiven ? cli.url : undefined);
   }
-  const { wasmPath: _w, help: _h, ...render } = cli;
+  const sha256 = urlNeedsModuleDigest(cli.url) ? moduleDigest() : undefined;
+  const { wasmPath: _w, help: _h, template: _t, urlGiven: _u, ...render } = cli;
   return renderWasmPlugin({ ...render, sha256 });
 }
 

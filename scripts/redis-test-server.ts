@@ -4,7 +4,12 @@
  * (CI's .ci/run installs it). When it is missing, start fails with a message saying how to install
  * it — tests that need a real Redis must fail, not silently skip.
  *
- *   const redis = await startRedisTestServer();   // { url: 'redis://127.0.0.1:PORT', port, stop }
+ * Like the deployment's Redis (manifests/redis), it requires a password by default (`requirepass`,
+ * a random one per server): `url` carries it (`redis://:PASSWORD@127.0.0.1:PORT`), `bareUrl` does
+ * not. `{ username }` adds an ACL user with that password instead (and disables the default
+ * user); `{ password: null }` starts an open server.
+ *
+ *   const redis = await startRedisTestServer();   // { url: 'redis://:PW@127.0.0.1:PORT', password, port, stop }
  *   ...
  *   await redis.stop();
  *
@@ -12,13 +17,28 @@
  * and keeps the server until Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+export interface RedisTestServerOptions {
+  /** The password the server requires; default: a random one; null: no AUTH at all. */
+  password?: string | null;
+  /** An ACL user (Redis 6+) with `password`; the default user is then disabled. */
+  username?: string;
+  /** More server arguments, after the defaults (e.g. a Deployment's own `args`). */
+  extraArgs?: readonly string[];
+}
+
 export interface RedisTestServer {
+  /** With the credentials: `redis://[user]:password@127.0.0.1:PORT`. */
   url: string;
+  /** Without credentials: `redis://127.0.0.1:PORT`. */
+  bareUrl: string;
+  password: string | null;
+  username?: string;
   port: number;
   pid: number;
   /** Stops the server (SIGTERM, then SIGKILL) and removes its directory. */
@@ -49,7 +69,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
+/** RESP encoding of one command (AUTH arguments may hold any byte). */
+function resp(args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+function ping(port: number, auth: string[]): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port });
     let buf = '';
@@ -61,18 +86,29 @@ function ping(port: number): Promise<boolean> {
     sock.once('error', () => done(false));
     sock.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      if (buf.startsWith('-') && buf.includes('\r\n')) done(false);
+      else if (buf.includes('+PONG\r\n')) done(true);
     });
-    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('connect', () => sock.write((auth.length > 0 ? resp(['AUTH', ...auth]) : '') + resp(['PING'])));
   });
 }
 
-async function startOnce(): Promise<RedisTestServer> {
+/** The server's AUTH arguments: a password alone (requirepass) or an ACL user that replaces the default one. */
+function authArgs(password: string | null, username: string | undefined): { server: string[]; client: string[] } {
+  if (password === null) return { server: [], client: [] };
+  if (username === undefined) return { server: ['--requirepass', password], client: [password] };
+  return { server: ['--user', 'default', 'off', '--user', username, 'on', `>${password}`, '~*', '&*', '+@all'], client: [username, password] };
+}
+
+async function startOnce(opts: RedisTestServerOptions): Promise<RedisTestServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'meshtrace-redis-'));
+  const password = opts.password === undefined ? randomBytes(16).toString('hex') : opts.password;
+  if (opts.username !== undefined && password === null) throw new Error('an ACL user needs a password');
+  const auth = authArgs(password, opts.username);
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...auth.server, ...(opts.extraArgs ?? [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;
@@ -83,9 +119,13 @@ async function startOnce(): Promise<RedisTestServer> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if (exited) break;
-    if (await ping(port)) {
+    if (await ping(port, auth.client)) {
+      const userinfo = password === null ? '' : `${encodeURIComponent(opts.username ?? '')}:${encodeURIComponent(password)}@`;
       return {
-        url: `redis://127.0.0.1:${port}`,
+        url: `redis://${userinfo}127.0.0.1:${port}`,
+        bareUrl: `redis://127.0.0.1:${port}`,
+        password,
+        username: opts.username,
         port,
         pid: child.pid!,
         pause: () => child.kill('SIGSTOP'),
@@ -110,13 +150,13 @@ async function startOnce(): Promise<RedisTestServer> {
   throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || 'no answer to PING'}`);
 }
 
-export async function startRedisTestServer(): Promise<RedisTestServer> {
+export async function startRedisTestServer(opts: RedisTestServerOptions = {}): Promise<RedisTestServer> {
   if (!findRedisServer()) throw new Error(REDIS_INSTALL_HINT);
   let last: unknown;
   // The free port can be taken between probing and binding: try a few times.
   for (let i = 0; i < 3; i++) {
     try {
-      return await startOnce();
+      return await startOnce(opts);
     } catch (err) {
       last = err;
     }

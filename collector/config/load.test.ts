@@ -188,6 +188,38 @@ service:
     expect(none.service.telemetry.metrics.endpoint).toBeNull();
   });
 
+  it('address and readers together: readers wins, both are reported', () => {
+    const both = load(`${MINIMAL}  telemetry:\n    metrics:\n      address: 127.0.0.1:7777\n      readers:\n        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: 9090 } } }\n`);
+    expect(both.service.telemetry.metrics.endpoint).toBe('127.0.0.1:9090');
+    expect(both.warnings.map((w) => w.path)).toEqual(['service.telemetry.metrics.address', 'service.telemetry.metrics.address']);
+    expect(both.warnings[1]!.message).toMatch(/readers' is set and wins/);
+  });
+
+  it('loads a 0.5x-0.9x era config unchanged, with one warning per deprecated key', () => {
+    const text = fs.readFileSync(path.join(import.meta.dirname, 'testdata/otelcol-0.5x.yaml'), 'utf8');
+    const cfg = parseConfigText(text, {});
+    expect(cfg.warnings.map((w) => w.path)).toEqual([
+      'processors.memory_limiter.ballast_size_mib',
+      'exporters.logging',
+      'exporters.logging.loglevel',
+      'extensions.health_check.port',
+      'extensions.memory_ballast',
+      'service.telemetry.metrics.address',
+    ]);
+    expect(cfg.extensions.get('health_check')!.config).toMatchObject({ endpoint: ':13133' });
+    expect(cfg.service.extensions).toEqual(['health_check']); // the retired ballast is not started
+    expect(cfg.service.telemetry.metrics.endpoint).toBe('0.0.0.0:8888');
+    expect(cfg.exporters.get('logging')!.config).toMatchObject({ verbosity: 'detailed' });
+  });
+
+  it('a retired extension is still a defined id, and an unknown one is still an error', () => {
+    const cfg = load(`${MINIMAL}extensions: { memory_ballast/x: {} }\n`.replace('service:', 'service:\n  extensions: [memory_ballast/x]'));
+    expect(cfg.service.extensions).toEqual([]);
+    expect(cfg.warnings.map((w) => w.path)).toEqual(['extensions.memory_ballast/x']);
+    expect(problems(`${MINIMAL}extensions: { memory_balast: {} }\n`.replace('service:', 'service:\n  extensions: [memory_balast]')))
+      .toEqual([expect.stringMatching(/^extensions\.memory_balast: unsupported extension type "memory_balast"/)]);
+  });
+
   it('supports YAML anchors and << merge keys like go-yaml', () => {
     const cfg = load(`
 receivers: { fake: {} }

@@ -78,6 +78,14 @@ const SECTION_KIND: Record<Section, ComponentKind> = {
   extensions: 'extension',
 };
 const TYPE_RE = /^[a-zA-Z][0-9a-zA-Z_]{0,62}$/;
+
+/**
+ * Extensions the Collector deprecated and later removed, which 0.5x-0.9x configs still list:
+ * accepted with a warning and not started (they have nothing to do here).
+ */
+export const RETIRED_EXTENSIONS: Readonly<Record<string, string>> = {
+  memory_ballast: 'deprecated by the Collector in v0.92 and removed since (a Go garbage-collector aid); nothing to do in Node.js, ignored',
+};
 const SIGNALS = ['traces', 'metrics', 'logs', 'profiles'];
 
 /** Splits `type[/name]`; undefined (with an error) when malformed. */
@@ -215,6 +223,7 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
     exporters: new Set(),
     extensions: new Set(),
   };
+  const retired = new Set<string>();
   for (const section of SECTIONS) {
     const entries = top[section];
     if (entries === undefined || entries === null) continue;
@@ -228,6 +237,11 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
       defined[section].add(id);
       const parsedId = parseComponentId(id, path, issues);
       if (!parsedId) continue;
+      if (section === 'extensions' && Object.prototype.hasOwnProperty.call(RETIRED_EXTENSIONS, parsedId.type)) {
+        issues.warn(path, RETIRED_EXTENSIONS[parsedId.type]!);
+        retired.add(id);
+        continue;
+      }
       const found = findFactory(factories, kind, parsedId.type);
       if (!found) {
         if (used[section].has(id)) {
@@ -280,7 +294,7 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
     processors: resolved.processors,
     exporters: resolved.exporters,
     extensions: resolved.extensions,
-    service: { extensions: serviceExtensions, pipelines: pipelines.traces, telemetry },
+    service: { extensions: serviceExtensions.filter((id) => !retired.has(id)), pipelines: pipelines.traces, telemetry },
     warnings: issues.warnings,
   };
 }
@@ -378,8 +392,10 @@ function readTelemetry(raw: unknown, issues: ConfigIssues): TelemetryConfig {
   if (level === 'dpanic' || level === 'panic') level = 'fatal';
 
   const mPath = 'service.telemetry.metrics';
+  // `address` is the 0.5x-0.10x form, deprecated by the Collector in v0.111 and ignored since
+  // v0.123; meshtrace still serves /metrics there (the config's intent), with a warning.
   const metrics = readObject(t.metrics, mPath, issues, ['level', 'readers', 'views'], {
-    address: "use 'readers' with a pull prometheus exporter instead",
+    address: "ignored by the Collector since v0.123 (meshtrace still honours it); use 'readers: [{ pull: { exporter: { prometheus: { host, port } } } }]'",
   });
   if (metrics.views !== undefined) issues.warn(join(mPath, 'views'), 'not supported; ignored');
   const mLevel = readEnum(metrics.level, join(mPath, 'level'), issues, METRICS_LEVELS, 'normal');
@@ -389,7 +405,12 @@ function readTelemetry(raw: unknown, issues: ConfigIssues): TelemetryConfig {
   }
   if (metrics.readers !== undefined && metrics.readers !== null) {
     const fromReaders = readPullReaders(metrics.readers, join(mPath, 'readers'), issues);
-    if (fromReaders !== undefined) endpoint = fromReaders;
+    if (fromReaders !== undefined) {
+      if (metrics.address !== undefined && metrics.address !== null) {
+        issues.warn(join(mPath, 'address'), `ignored: 'readers' is set and wins (serving on ${fromReaders})`);
+      }
+      endpoint = fromReaders;
+    }
   }
   if (mLevel === 'none') endpoint = null;
   return { logs: { level: level as LogLevel }, metrics: { level: mLevel, endpoint } };

@@ -80,7 +80,7 @@ describe('running collector', () => {
     const old = writeConfig(dir, text, 'old.yaml');
     const r = await runCli(['validate', '--config', old]);
     expect(r.stdout).toBe('configuration is valid\n');
-    expect(r.stderr).toContain("warning: service.telemetry.metrics.address: deprecated option, use 'readers' with a pull prometheus exporter instead");
+    expect(r.stderr).toContain("warning: service.telemetry.metrics.address: deprecated option, ignored by the Collector since v0.123 (meshtrace still honours it); use 'readers: [{ pull: { exporter: { prometheus: { host, port } } } }]'");
     expect(r.code).toBe(0);
   });
 

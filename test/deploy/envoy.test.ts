@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../collector/config/load.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
 import { endpointPort, execForm, parseDockerfile, readText, REPO_ROOT, resourceInFile } from './manifests.js';
@@ -95,7 +96,8 @@ describe('docker-compose.yaml', () => {
     const published = [...compose.services.envoy.ports, ...compose.services.collector.ports].map((p: string) => Number(p.split(':').pop()));
     expect(published).toContain(listenerPort(bootstraps.otel, 'inbound_frontend'));
     expect(published).toContain(bootstraps.otel.admin.address.socket_address.port_value);
-    expect(published).toContain(endpointPort(collectorCfg.service.telemetry.metrics.address));
+    expect(collectorCfg.service.telemetry.metrics.address, 'the deprecated address form').toBeUndefined();
+    expect(published).toContain(endpointPort(parseConfigText(readText(`${ENVOY_DIR}/collector.yaml`), {}).service.telemetry.metrics.endpoint!));
     expect(script).toContain(`127.0.0.1:${listenerPort(bootstraps.otel, 'inbound_frontend')}`);
     expect(script).toContain(`127.0.0.1:${bootstraps.otel.admin.address.socket_address.port_value}/stats`);
     expect(script).toContain(`cat ${collectorCfg.exporters.file.path}`);
@@ -156,7 +158,7 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])('Envoy bootstr
       const f = hcm.http_filters[0].typed_config;
       expect(f['@type']).toBe(WASM);
       expect(filterRootIds()).toContain(f.config.root_id);
-      expect(f.config.failure_policy).toBe('FAIL_OPEN');
+      expect(f.config.fail_open).toBe(true);
       expect(f.config.vm_config.runtime).toBe('envoy.wasm.runtime.v8');
       expect(wasmMounts.get(f.config.vm_config.code.local.filename)).toBe(releaseWasmPath());
     }

@@ -11,7 +11,7 @@ import { releaseWasmPath } from './filter-facts.js';
 import { readText, repoPath, resourceInFile } from './manifests.js';
 
 const wasmPath = repoPath(releaseWasmPath());
-const plugins = ['wasmplugin/wasmplugin-namespace.yaml', 'wasmplugin/wasmplugin-gateway.yaml', 'wasmplugin/wasmplugin-https.example.yaml']
+const plugins = ['wasmplugin/wasmplugin-namespace.yaml', 'wasmplugin/wasmplugin-gateway.yaml', 'wasmplugin/wasmplugin-https.template.yaml']
   .map((f) => [f, resourceInFile(f)] as const);
 const telemetry = resourceInFile('manifests/istio/telemetry.yaml');
 const tagHeader = (tag: string): string => telemetry.spec.tracing[0].customTags[tag].header.name;

@@ -11,33 +11,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findResource, loadResources, parseDockerfile, readText, repoPath, type DockerInstruction } from './manifests.js';
+import { dockerStages, findResource, inBuildContext, loadResources, parseDockerfile, readText, repoPath } from './manifests.js';
 
 const docker = parseDockerfile(readText('Dockerfile'));
-const stages: DockerInstruction[][] = [];
-for (const ins of docker) {
-  if (ins.keyword === 'FROM') stages.push([]);
-  if (stages.length > 0) stages[stages.length - 1]!.push(ins);
-}
+const stages = dockerStages(docker);
 const finalStage = stages[stages.length - 1]!;
 
 /** Paths that `npm ci --omit=dev` installs (package-lock v3 `packages` keys without dev: true). */
 function productionPackages(): string[] {
   const lock = JSON.parse(readText('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
   return Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && !v.dev).map(([k]) => k);
-}
-
-/** Minimal .dockerignore matcher for the patterns this repository uses: `*`, `!path`, `dir/**\/*.ext`. */
-function inBuildContext(rel: string): boolean {
-  const lines = readText('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  let included = true;
-  for (const line of lines) {
-    const negate = line.startsWith('!');
-    const pat = negate ? line.slice(1) : line;
-    const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/.*)?$`);
-    if (re.test(rel)) included = negate;
-  }
-  return included;
 }
 
 describe('the collector image\'s file layout', () => {

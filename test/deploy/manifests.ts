@@ -1,11 +1,13 @@
 /**
  * Reads the deployment files the tests check: every YAML document under manifests/, wasmplugin/
- * and test/envoy/, plus the Dockerfile's instructions. Pure file reading, no assertions.
+ * and test/envoy/ (templates filled as their command fills them), plus the Dockerfile's
+ * instructions. File reading, no assertions.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_WASM_PATH, fillTemplate, sha256Hex } from '../../scripts/print-wasmplugin.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -44,9 +46,27 @@ export interface YamlDoc {
   value: unknown;
 }
 
+export const isTemplate = (rel: string): boolean => /\.template\.ya?ml$/.test(rel);
+
+/** sha256 of the built filter module (what `npm run wasmplugin -- --template` fills in). */
+export function builtModuleDigest(): string {
+  const wasm = repoPath(DEFAULT_WASM_PATH);
+  if (!fs.existsSync(wasm)) throw new Error(`${DEFAULT_WASM_PATH} missing: run npm run build:filter first (templates are filled from it)`);
+  return sha256Hex(fs.readFileSync(wasm));
+}
+
+/**
+ * A file's text as users apply it: a `*.template.yaml` is filled the way its documented command
+ * fills it (the module digest from the build), everything else as committed.
+ */
+export function appliedText(rel: string): string {
+  const text = readText(rel);
+  return isTemplate(rel) ? fillTemplate(text, builtModuleDigest()) : text;
+}
+
 /** All documents of a YAML file; throws with the file name and the parser's message on error. */
 export function parseYamlFile(rel: string): YamlDoc[] {
-  const docs = parseAllDocuments(readText(rel), { prettyErrors: true, uniqueKeys: true });
+  const docs = parseAllDocuments(appliedText(rel), { prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const out: YamlDoc[] = [];
   list.forEach((doc, index) => {
@@ -136,3 +156,30 @@ export function endpointPort(endpoint: string): number {
   if (!m) throw new Error(`no port in endpoint ${JSON.stringify(endpoint)}`);
   return Number(m[1]);
 }
+
+/** Dockerfile instructions grouped by stage (each starts with its FROM). */
+export function dockerStages(instructions: readonly DockerInstruction[]): DockerInstruction[][] {
+  const stages: DockerInstruction[][] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === 'FROM') stages.push([]);
+    if (stages.length > 0) stages[stages.length - 1]!.push(ins);
+  }
+  return stages;
+}
+
+/**
+ * Whether `rel` is in a build context filtered by the given ignore file, for the patterns this
+ * repository uses: `*`, `!path`, `dir/**\/*.ext` (later lines win, as in Docker).
+ */
+export function inBuildContext(rel: string, ignoreFile = '.dockerignore'): boolean {
+  const lines = readText(ignoreFile).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  let included = true;
+  for (const line of lines) {
+    const negate = line.startsWith('!');
+    const pat = negate ? line.slice(1) : line;
+    const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/.*)?$`);
+    if (re.test(rel)) included = negate;
+  }
+  return included;
+}
+

@@ -11,13 +11,15 @@ import { parse as parseYaml } from 'yaml';
 import {
   buildWasmPlugin,
   DEFAULT_OCI_URL,
+  fillTemplate,
   main,
   parseArgs,
   renderWasmPlugin,
+  SHA256_PLACEHOLDER,
   UsageError,
 } from '../../scripts/print-wasmplugin.js';
 import { releaseWasmPath } from './filter-facts.js';
-import { REPO_ROOT, repoPath, type K8sObject } from './manifests.js';
+import { readText, REPO_ROOT, repoPath, type K8sObject } from './manifests.js';
 import { validateResource } from './validators.js';
 
 const HTTPS = 'https://example.com/meshtrace-filter.wasm';
@@ -30,7 +32,7 @@ describe('parseArgs', () => {
   });
   it('reads every option', () => {
     expect(parseArgs(['--url', HTTPS, '--namespace', 'bookinfo', '--gateway', '--name', 'x', '--selector', 'app=a', '--selector', 'v=1', '--wasm', 'm.wasm']))
-      .toEqual({ url: HTTPS, namespace: 'bookinfo', gateway: true, name: 'x', selector: { app: 'a', v: '1' }, wasmPath: 'm.wasm', help: false });
+      .toEqual({ url: HTTPS, urlGiven: true, namespace: 'bookinfo', gateway: true, name: 'x', selector: { app: 'a', v: '1' }, wasmPath: 'm.wasm', help: false });
   });
   it.each([
     [['--url'], /--url needs a value/],
@@ -87,6 +89,48 @@ describe('the printed WasmPlugin', () => {
   });
 });
 
+describe('the https template (wasmplugin/wasmplugin-https.template.yaml)', () => {
+  const TEMPLATE = 'wasmplugin/wasmplugin-https.template.yaml';
+  const text = readText(TEMPLATE);
+  const buildDigest = (): string => {
+    const wasm = repoPath(releaseWasmPath());
+    expect(fs.existsSync(wasm), `${releaseWasmPath()} missing: run npm run build:filter first`).toBe(true);
+    return createHash('sha256').update(fs.readFileSync(wasm)).digest('hex');
+  };
+
+  it('commits no digest, only the placeholder (a committed one would go stale with the next build)', () => {
+    expect((parseYaml(text) as K8sObject).spec.sha256).toBe(SHA256_PLACEHOLDER);
+    expect(text).not.toMatch(/\b[0-9a-f]{64}\b/);
+  });
+
+  it('filled by the command from the real build: the digest is the module\'s, and the resource validates', () => {
+    const doc = parseYaml(main(['--template', TEMPLATE])) as K8sObject;
+    expect(doc.spec.sha256).toBe(buildDigest());
+    expect(doc.spec.url).toMatch(/^https:\/\//);
+    expect(() => validateResource(doc)).not.toThrow();
+  });
+
+  it('the check above can fail: filled from another module, the digest differs from the build\'s', () => {
+    const doc = parseYaml(main(['--template', TEMPLATE], () => fakeModule)) as K8sObject;
+    expect(doc.spec.sha256).toBe(fakeDigest);
+    expect(doc.spec.sha256).not.toBe(buildDigest());
+  });
+
+  it('--url replaces the URL and the comments stay', () => {
+    const out = main(['--template', TEMPLATE, '--url', HTTPS], () => fakeModule);
+    expect((parseYaml(out) as K8sObject).spec.url).toBe(HTTPS);
+    expect(out).toContain('# TEMPLATE:');
+  });
+
+  it.each([
+    ['a committed digest', text.replace(SHA256_PLACEHOLDER, fakeDigest), undefined, /placeholder/],
+    ['an oci:// URL', text, 'oci://r/x:1', /needs an https/],
+    ['broken YAML', 'spec: [', undefined, /--template/],
+  ])('refuses %s', (_name, t, url, msg) => {
+    expect(() => fillTemplate(t, fakeDigest, url)).toThrow(msg);
+  });
+});
+
 describe('npm run --silent wasmplugin (end to end, on the real build)', () => {
   it('prints a valid WasmPlugin carrying the sha256 of build/meshtrace-filter.wasm', () => {
     const wasm = repoPath(releaseWasmPath());
@@ -97,6 +141,16 @@ describe('npm run --silent wasmplugin (end to end, on the real build)', () => {
     });
     const doc = parseYaml(out) as K8sObject;
     expect(doc.spec.sha256).toBe(expected);
+    expect(() => validateResource(doc)).not.toThrow();
+  });
+
+  it('fills the https template with the sha256 of build/meshtrace-filter.wasm', () => {
+    const expected = createHash('sha256').update(fs.readFileSync(repoPath(releaseWasmPath()))).digest('hex');
+    const out = execFileSync('npm', ['run', '--silent', 'wasmplugin', '--', '--template', 'wasmplugin/wasmplugin-https.template.yaml', '--url', HTTPS], {
+      cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000,
+    });
+    const doc = parseYaml(out) as K8sObject;
+    expect(doc.spec).toMatchObject({ sha256: expected, url: HTTPS });
     expect(() => validateResource(doc)).not.toThrow();
   });
 

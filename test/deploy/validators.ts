@@ -1,9 +1,16 @@
 /**
- * One validator per resource kind the deployment files use. Kubernetes kinds go through
- * kubernetes-models (the upstream OpenAPI schemas: types, enums, required fields); Istio kinds go
- * through the JSON Schemas in ./schemas (written down from Istio's published CRDs, see
- * schemas/SOURCES.md), and also through @kubernetes-models/istio where that package has the
- * version. A kind without a validator is an error, so nothing is left unchecked silently.
+ * One validator per resource kind the deployment files use, each as strict as the API server with
+ * `kubectl apply` (server-side field validation `Strict`):
+ *
+ * - the registry package's compiled OpenAPI validator (kubernetes-models for Kubernetes kinds,
+ *   @kubernetes-models/istio 3.x, generated from Istio's current CRDs, for Istio kinds): types,
+ *   enums, required fields, formats, patterns;
+ * - unknown fields refused, from the same package's declarations (declared-fields.ts), where the
+ *   compiled validators are loose;
+ * - for Istio kinds, the CRDs' CEL rules that JSON Schema can say (./schemas, see SOURCES.md);
+ *   for the IstioOperator, whose `spec` the package leaves undescribed, the meshConfig schema.
+ *
+ * A kind without a validator is an error, so nothing is left unchecked silently.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,9 +21,12 @@ import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernete
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { WasmPlugin as WasmPluginV1alpha1Model } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1';
-import { Telemetry as TelemetryV1alpha1Model } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1';
-import { IstioOperator as IstioOperatorModel } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1';
+import { Telemetry as TelemetryV1 } from '@kubernetes-models/istio/telemetry.istio.io/v1';
+import { Telemetry as TelemetryV1alpha1 } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1';
+import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import { DeclaredFields, type DeclaredType } from './declared-fields.js';
 import type { K8sObject } from './manifests.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its callable is `.default`.
@@ -35,7 +45,9 @@ ajv.addSchema(loadSchema('mesh-extension-providers.json'));
 export const validateWasmPluginSchema: ValidateFunction = ajv.compile(loadSchema('wasmplugin-v1alpha1.json'));
 export const validateTelemetrySchema: ValidateFunction = ajv.compile(loadSchema('telemetry-v1.json'));
 export const validateExtensionProviders: ValidateFunction = ajv.getSchema('mesh-extension-providers.json')!;
-export const validateMeshConfig: ValidateFunction = ajv.compile(loadSchema('mesh-config.json'));
+ajv.addSchema(loadSchema('mesh-config.json'));
+export const validateMeshConfig: ValidateFunction = ajv.getSchema('mesh-config.json')!;
+const validateIstioOperatorSpec: ValidateFunction = ajv.compile(loadSchema('istio-operator-spec.json'));
 
 function ajvErrors(fn: ValidateFunction): string {
   return (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`).join('; ');
@@ -46,41 +58,86 @@ export function checkWithSchema(fn: ValidateFunction, value: unknown, what: stri
   if (!fn(value)) throw new Error(`${what}: ${ajvErrors(fn)}`);
 }
 
-/** kubernetes-models' validate() on a model built from the plain object. */
-function viaModel<T extends { validate(): void }>(ctor: new (data: any) => T): (obj: K8sObject) => void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return (obj) => new ctor(obj).validate();
+type Validator = (obj: K8sObject) => void;
+type ModelCtor = new (data: any) => { validate(): void }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface KindSpec {
+  model: ModelCtor;
+  declared: DeclaredType;
+  /** Checks beyond the package's schema (CEL rules, meshConfig). */
+  extra?: Validator;
+  /** Top-level keys the package does not declare and `extra` checks instead. */
+  undeclared?: readonly string[];
 }
 
-type Validator = (obj: K8sObject) => void;
+const K8S = (group: string, name: string): DeclaredType => ({ module: `kubernetes-models/${group}/${name}`, name: `I${name}` });
+const ISTIO = (group: string, name: string): DeclaredType => ({ module: `@kubernetes-models/istio/${group}/${name}`, name: `I${name}` });
 
-const VALIDATORS: Record<string, Validator> = {
-  'v1/Namespace': viaModel(Namespace),
-  'v1/ServiceAccount': viaModel(ServiceAccount),
-  'v1/ConfigMap': viaModel(ConfigMap),
-  'v1/Secret': viaModel(Secret),
-  'v1/Service': viaModel(Service),
-  'apps/v1/Deployment': viaModel(Deployment),
-  'policy/v1/PodDisruptionBudget': viaModel(PodDisruptionBudget),
-  'autoscaling/v2/HorizontalPodAutoscaler': viaModel(HorizontalPodAutoscaler),
-  'extensions.istio.io/v1alpha1/WasmPlugin': (obj) => {
-    checkWithSchema(validateWasmPluginSchema, obj, 'WasmPlugin');
-    // Istio 1.18's schema in the package predates failStrategy/type/targetRefs but still checks
-    // the fields it knows (their types and enums).
-    viaModel(WasmPluginV1alpha1Model)(obj);
+const KINDS: Record<string, KindSpec> = {
+  'v1/Namespace': { model: Namespace, declared: K8S('v1', 'Namespace') },
+  'v1/ServiceAccount': { model: ServiceAccount, declared: K8S('v1', 'ServiceAccount') },
+  'v1/ConfigMap': { model: ConfigMap, declared: K8S('v1', 'ConfigMap') },
+  'v1/Secret': { model: Secret, declared: K8S('v1', 'Secret') },
+  'v1/Service': { model: Service, declared: K8S('v1', 'Service') },
+  'apps/v1/Deployment': { model: Deployment, declared: K8S('apps/v1', 'Deployment') },
+  'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, declared: K8S('policy/v1', 'PodDisruptionBudget') },
+  'autoscaling/v2/HorizontalPodAutoscaler': { model: HorizontalPodAutoscaler, declared: K8S('autoscaling/v2', 'HorizontalPodAutoscaler') },
+  'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy, declared: K8S('networking.k8s.io/v1', 'NetworkPolicy') },
+  'extensions.istio.io/v1alpha1/WasmPlugin': {
+    model: WasmPlugin,
+    declared: ISTIO('extensions.istio.io/v1alpha1', 'WasmPlugin'),
+    extra: (obj) => checkWithSchema(validateWasmPluginSchema, obj, 'WasmPlugin'),
   },
-  'telemetry.istio.io/v1/Telemetry': (obj) => checkWithSchema(validateTelemetrySchema, obj, 'Telemetry'),
-  'telemetry.istio.io/v1alpha1/Telemetry': (obj) => {
-    checkWithSchema(validateTelemetrySchema, obj, 'Telemetry');
-    viaModel(TelemetryV1alpha1Model)(obj);
+  'telemetry.istio.io/v1/Telemetry': {
+    model: TelemetryV1,
+    declared: ISTIO('telemetry.istio.io/v1', 'Telemetry'),
+    extra: (obj) => checkWithSchema(validateTelemetrySchema, obj, 'Telemetry'),
   },
-  'install.istio.io/v1alpha1/IstioOperator': (obj) => {
-    viaModel(IstioOperatorModel)(obj); // apiVersion/kind/metadata only: the package has no spec schema
-    checkWithSchema(validateMeshConfig, obj.spec?.meshConfig ?? {}, 'IstioOperator spec.meshConfig');
+  'telemetry.istio.io/v1alpha1/Telemetry': {
+    model: TelemetryV1alpha1,
+    declared: ISTIO('telemetry.istio.io/v1alpha1', 'Telemetry'),
+    extra: (obj) => checkWithSchema(validateTelemetrySchema, obj, 'Telemetry'),
+  },
+  // The package declares apiVersion/kind/metadata only: `spec` is checked by its own schema.
+  'install.istio.io/v1alpha1/IstioOperator': {
+    model: IstioOperator,
+    declared: ISTIO('install.istio.io/v1alpha1', 'IstioOperator'),
+    undeclared: ['spec'],
+    extra: (obj) => checkWithSchema(validateIstioOperatorSpec, obj.spec ?? {}, 'IstioOperator spec'),
   },
 };
 
+let declaredFields: DeclaredFields | undefined;
+
+/** The TypeScript program over the packages' declarations, built once on first use (~2 s). */
+function declared(): DeclaredFields {
+  declaredFields ??= new DeclaredFields(Object.values(KINDS).map((k) => k.declared));
+  return declaredFields;
+}
+
+/** Unknown fields of `obj` by the declared type of its kind ([] when none, or kind unknown). */
+export function unknownFields(obj: K8sObject): string[] {
+  const kind = KINDS[`${obj.apiVersion}/${obj.kind}`];
+  return kind ? declared().unknownFields(withoutKeys(obj, kind.undeclared), kind.declared) : [];
+}
+
+function withoutKeys(obj: K8sObject, keys: readonly string[] = []): K8sObject {
+  if (keys.length === 0) return obj;
+  const copy = { ...obj };
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
 export function validatorFor(obj: K8sObject): Validator | undefined {
-  return VALIDATORS[`${obj.apiVersion}/${obj.kind}`];
+  const kind = KINDS[`${obj.apiVersion}/${obj.kind}`];
+  if (!kind) return undefined;
+  return (o) => {
+    const what = `${o.kind} ${o.metadata?.name ?? '(no name)'}`;
+    new kind.model(o).validate();
+    const unknown = unknownFields(o);
+    if (unknown.length > 0) throw new Error(`${what}: ${unknown.join('; ')}`);
+    kind.extra?.(o);
+  };
 }
 
 /** Validates one resource; throws for an invalid resource or a kind no validator covers. */

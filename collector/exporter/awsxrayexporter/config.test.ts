@@ -93,6 +93,7 @@ describe('awsxray config', () => {
     ['epoch_cache unknown key', { epoch_cache: { size: 1 } }, 'exporters.awsxray.epoch_cache', /invalid keys: size/],
     ['a non-redis store', { epoch_store: 'http://cache:6379' }, 'exporters.awsxray.epoch_store', /redis:\/\/host:port/],
     ['a store without host', { epoch_store: 'redis://' }, 'exporters.awsxray.epoch_store', /redis:\/\/host:port/],
+    ['a non-redis store with a password, not echoed', { epoch_store: 'http://:s3cret@cache:6379' }, 'exporters.awsxray.epoch_store', /^(?!.*s3cret).*got "http:\/\/\*\*\*@cache:6379"$/],
     ['a daemon address without port', { daemon_address: 'localhost' }, 'exporters.awsxray.daemon_address', /host:port/],
     ['a bad queue value', { sending_queue: { num_consumers: 0 } }, 'exporters.awsxray.sending_queue.num_consumers', /at least 1/],
   ])('refuses %s with an error at its path', (_n, raw, path, msg) => {

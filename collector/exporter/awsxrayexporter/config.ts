@@ -115,7 +115,8 @@ export function parseAwsXrayConfig(raw: unknown, path: string, issues: ConfigIss
       /* reported below */
     }
     if (ok) cfg.epochStore = store;
-    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${JSON.stringify(store)}`);
+    // The URL may carry the Redis password (redis://:PASSWORD@...): never echo it.
+    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${JSON.stringify(store.replace(/\/\/[^@/]*@/, '//***@'))}`);
   }
   if (cfg.traceIdEpoch === 'passthrough' && (cfg.epochStore !== undefined || o.epoch_cache !== undefined)) {
     issues.warn(p('trace_id_epoch'), 'passthrough: epoch_store and epoch_cache are not used');

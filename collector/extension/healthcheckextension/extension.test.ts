@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigIssues } from '../../config/issues.js';
 import { nullLogger } from '../../telemetry/logger.js';
@@ -23,11 +24,27 @@ describe('health_check config', () => {
   it.each([
     [{ path: 'health' }, 'extensions.health_check.path: must start with "/", got "health"'],
     [{ endpoint: '13133' }, 'extensions.health_check.endpoint: expected host:port, got "13133"'],
-    [{ port: 1 }, 'extensions.health_check: has invalid keys: port (valid keys: endpoint, path, response_body)'],
+    [{ port: 70000 }, 'extensions.health_check.port: must be at most 65535, got 70000'],
+    [{ port: '13133' }, 'extensions.health_check.port: expected an integer, got "13133"'],
+    [{ prot: 13133 }, 'extensions.health_check: has invalid keys: prot (valid keys: endpoint, path, response_body)'],
   ])('%j', (raw, msg) => {
     const issues = new ConfigIssues();
     parseHealthCheckConfig(raw, 'extensions.health_check', issues);
     expect(issues.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([msg]);
+  });
+  // The deprecated `port` of the 0.5x-0.9x Collector: `:<port>` (every interface) when `endpoint`
+  // is not set, ignored when it is; a warning either way.
+  it.each([
+    [{ port: 13133 }, ':13133', ['extensions.health_check.port']],
+    [{ port: 8080, path: '/healthz' }, ':8080', ['extensions.health_check.port']],
+    [{ port: 13133, endpoint: '127.0.0.1:9999' }, '127.0.0.1:9999', ['extensions.health_check.port', 'extensions.health_check.port']],
+    [{ port: 0 }, 'localhost:13133', ['extensions.health_check.port']],
+    [{ port: null }, 'localhost:13133', ['extensions.health_check.port']],
+  ])('deprecated port %j listens on %s', (raw, endpoint, warned) => {
+    const issues = new ConfigIssues();
+    expect(parseHealthCheckConfig(raw, 'extensions.health_check', issues).endpoint).toBe(endpoint);
+    expect(issues.errors).toEqual([]);
+    expect(issues.warnings.map((w) => w.path)).toEqual(warned);
   });
   it('accepts check_collector_pipeline with a warning', () => {
     const issues = new ConfigIssues();
@@ -38,6 +55,24 @@ describe('health_check config', () => {
 });
 
 describe('health_check extension', () => {
+  it('serves on the deprecated `port` when that is all the config gives', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as net.AddressInfo; srv.close(() => resolve(port)); });
+    });
+    const issues = new ConfigIssues();
+    const cfg = parseHealthCheckConfig({ port: free }, 'extensions.health_check', issues);
+    const host = new ServiceHost();
+    const ext = new HealthCheckExtension(cfg, { id: 'health_check', logger: nullLogger(), metrics: new CollectorMetrics() });
+    await ext.start(host);
+    try {
+      host.setState('ready');
+      expect(ext.address()!.port).toBe(free);
+      expect((await fetch(`http://127.0.0.1:${free}/`)).status).toBe(200);
+    } finally {
+      await ext.shutdown(new AbortController().signal);
+    }
+  });
+
   it('503 while starting, 200 while ready, 503 while stopping, with the Collector’s bodies', async () => {
     const { host, ext, base } = await setup();
     let r = await fetch(base + '/');

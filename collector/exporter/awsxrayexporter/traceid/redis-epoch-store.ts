@@ -9,7 +9,11 @@ import { Redis } from 'ioredis';
 import type { EpochStore } from './epoch-resolver.js';
 
 export interface RedisEpochStoreOptions {
-  /** `redis://[user:pass@]host:port[/db]` (or `rediss://` for TLS). */
+  /**
+   * `redis://[user:pass@]host:port[/db]` (or `rediss://` for TLS). A Redis that requires AUTH
+   * (the deployment's does) takes its password here, `redis://:PASSWORD@host:port`, or with an
+   * ACL user `redis://USER:PASSWORD@host:port`; percent-encode reserved characters in either.
+   */
   url: string;
   /** Key lifetime: longer than a trace lasts plus its delivery delay. */
   ttlSec: number;
@@ -39,7 +43,7 @@ export class RedisEpochStore implements EpochStore {
       retryStrategy: (times) => Math.min(100 * times, 2000),
     });
     // Without a listener ioredis reports connection errors as unhandled 'error' events.
-    this.redis.on('error', (err: Error) => opts.onError?.(err));
+    this.redis.on('error', (err: Error) => opts.onError?.(explainRedisError(err)));
   }
 
   async claim(entries: ReadonlyArray<readonly [string, number]>): Promise<number[]> {
@@ -82,6 +86,23 @@ export class RedisEpochStore implements EpochStore {
       ms,
     );
   }
+}
+
+/** Redis' replies when AUTH is missing or wrong (requirepass and ACL users, Redis 6+ and older). */
+const AUTH_FAILURE = /^(NOAUTH|WRONGPASS)\b|^ERR (invalid password|AUTH <password> called without any password configured|Client sent AUTH, but no password is set)/;
+
+/**
+ * An authentication failure as an error that says what to do. The message never contains the
+ * URL (it may hold the password); Redis' own words are kept after the hint.
+ */
+export function explainRedisError(err: Error): Error {
+  if (!AUTH_FAILURE.test(err.message)) return err;
+  const e = new Error(
+    'redis epoch store: authentication failed; give the Redis password in epoch_store as ' +
+      `redis://:PASSWORD@host:port (redis://USER:PASSWORD@host:port for an ACL user) (redis said: ${err.message})`,
+  );
+  e.name = 'RedisAuthError';
+  return e;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
