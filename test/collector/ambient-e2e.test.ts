@@ -7,20 +7,13 @@
  * services. Build first: npx tsc -p tsconfig.json.
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeTraceRequestJson } from '../../collector/pdata/otlp-json-decode.js';
 import type { TraceData } from '../../collector/pdata/model.js';
 import { AMBIENT_EXPECTED, AMBIENT_SHAPES, summary } from '../fixtures/ambient/load.js';
-import { RunningCollector, tempDir, writeConfig } from './harness.js';
+import { collectorStarter, RunningCollector, tempDir, writeConfig } from './harness.js';
 
-let running: RunningCollector | undefined;
-afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
-  running = undefined;
-});
+const startCollector = collectorStarter();
 
 function readFileExport(file: string): TraceData {
   const td: TraceData = { resourceSpans: [] };
@@ -50,8 +43,7 @@ ${pipelines}
   telemetry:
     metrics: { readers: [ { pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } } } ] }
 `);
-    const c = RunningCollector.start(['--config', cfg]);
-    running = c;
+    const c = startCollector(['--config', cfg]);
     await c.waitForLog((l) => l.msg === 'Everything is ready. Begin running and processing data.');
     for (const s of shapes) {
       const listening = await c.waitForLog((l) =>

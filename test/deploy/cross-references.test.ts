@@ -230,7 +230,7 @@ describe('the ConfigMap config passes the collector\'s own validation', () => {
   it('parseConfigText accepts it, with the pipeline and exporters the manifests document', () => {
     const cfg = parseConfigText(collectorYaml, env);
     const [traces] = cfg.service.pipelines;
-    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'batch'], exporters: ['awsxray', 'otlphttp'] });
+    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'reparent', 'batch'], exporters: ['awsxray', 'otlphttp'] });
     const otlphttp = cfg.exporters.get('otlphttp')!.config as { headers: Record<string, string> };
     expect(otlphttp.headers.Authentication).toBe('token-from-secret');
     expect(cfg.service.telemetry.metrics.endpoint).toMatch(/:8888$/);
