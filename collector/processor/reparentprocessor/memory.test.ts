@@ -7,7 +7,11 @@ const TRACE = Buffer.from('5a3f8c1e9b2d4f7a0c6e1b3d5f7a9c2e', 'hex');
 const NODE = 'sidecar~10.244.0.25~productpage-v1-6f89b6c557-sg2bc.bookinfo~bookinfo.svc.cluster.local';
 
 function key(requestId: string, traceId = TRACE, nodeId = NODE): RequestKey {
-  return { hash: requestKeyHash(traceId, nodeId, requestId), traceId, nodeId, requestId };
+  return { hash: requestKeyHash(traceId, requestId), traceId, nodeId, requestId };
+}
+
+function server(k: RequestKey, id: Uint8Array, startNs: number, endNs: number, expiresAt: number) {
+  return serverEntry(k.hash, k.traceId, k.nodeId, k.requestId, id, startNs, endNs, expiresAt);
 }
 
 const spanId = (n: number): Buffer => Buffer.from(n.toString(16).padStart(16, '0'), 'hex');
@@ -21,10 +25,10 @@ function pending(requestId: string, startNs: number, expiresAt: number, n = 1): 
 describe('ServerIndex', () => {
   it('finds the latest SERVER span running when the healed span started; optionally the latest started before it', () => {
     const idx = new ServerIndex(10);
-    idx.remember(serverEntry(key('r'), spanId(1), 100, 200, 1000)); // running at 150
-    idx.remember(serverEntry(key('r'), spanId(2), 120, 300, 1000)); // running at 150, later start
-    idx.remember(serverEntry(key('r'), spanId(3), 160, 170, 1000)); // starts after 150
-    idx.remember(serverEntry(key('r'), spanId(4), 10, 20, 1000)); // over before 150
+    idx.remember(server(key('r'), spanId(1), 100, 200, 1000)); // running at 150
+    idx.remember(server(key('r'), spanId(2), 120, 300, 1000)); // running at 150, later start
+    idx.remember(server(key('r'), spanId(3), 160, 170, 1000)); // starts after 150
+    idx.remember(server(key('r'), spanId(4), 10, 20, 1000)); // over before 150
     expect(idx.find(key('r'), 150, false)?.s1).toBe(2);
     expect(idx.find(key('r'), 50, false)).toBeUndefined();
     expect(idx.find(key('r'), 50, true)?.s1).toBe(4);
@@ -37,7 +41,7 @@ describe('ServerIndex', () => {
 
   it('expires in arrival order and stays within its bound', () => {
     const idx = new ServerIndex(3);
-    for (let i = 1; i <= 5; i++) idx.remember(serverEntry(key(`r${i}`), spanId(i), 0, 10, i * 100));
+    for (let i = 1; i <= 5; i++) idx.remember(server(key(`r${i}`), spanId(i), 0, 10, i * 100));
     expect(idx.size).toBe(3);
     expect(idx.forgotten).toBe(2);
     expect(idx.find(key('r1'), 5, false)).toBeUndefined();
@@ -49,7 +53,7 @@ describe('ServerIndex', () => {
   it('stays bounded over a long run (the order compacts itself)', () => {
     const idx = new ServerIndex(100);
     for (let i = 0; i < 20_000; i++) {
-      idx.remember(serverEntry(key(`r${i}`), spanId(i + 1), 0, 10, i));
+      idx.remember(server(key(`r${i}`), spanId(i + 1), 0, 10, i));
       idx.expire(i - 50);
     }
     expect(idx.size).toBeLessThanOrEqual(100);
@@ -71,7 +75,7 @@ describe('PendingSpans', () => {
     p.hold(pending('r', 150, 10, 1));
     p.hold(pending('r', 400, 10, 2)); // after the SERVER span ended
     p.hold(pending('q', 150, 10, 3)); // another request
-    const taken = p.takeFor(serverEntry(key('r'), spanId(9), 100, 300, 99));
+    const taken = p.takeFor(server(key('r'), spanId(9), 100, 300, 99));
     expect(taken.map((e) => e.startNs)).toEqual([150]);
     expect(p.size).toBe(2);
   });

@@ -23,6 +23,8 @@ export interface RequestKey {
 
 export interface ServerEntry {
   hash: number;
+  /** The next entry with the same hash (a bucket is a short chain, no array per entry). */
+  next: ServerEntry | undefined;
   /** The trace ID as four big-endian 32-bit words. */
   t0: number;
   t1: number;
@@ -64,16 +66,16 @@ function word(id: Uint8Array, at: number): number {
   return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
 }
 
-export function serverEntry(key: RequestKey, spanId: Uint8Array, startNs: number, endNs: number, expiresAt: number): ServerEntry {
-  const t = key.traceId;
+export function serverEntry(hash: number, t: Uint8Array, nodeId: string, requestId: string, spanId: Uint8Array, startNs: number, endNs: number, expiresAt: number): ServerEntry {
   return {
-    hash: key.hash,
+    hash,
+    next: undefined,
     t0: word(t, 0),
     t1: word(t, 4),
     t2: word(t, 8),
     t3: word(t, 12),
-    nodeId: key.nodeId,
-    requestId: key.requestId,
+    nodeId,
+    requestId,
     s0: idHigh(spanId),
     s1: idLow(spanId),
     startNs,
@@ -144,7 +146,8 @@ function removeFrom<T>(buckets: Map<number, T[]>, hash: number, item: T): void {
 }
 
 export class ServerIndex {
-  private readonly buckets = new Map<number, ServerEntry[]>();
+  /** hash → the first entry of its chain. */
+  private readonly buckets = new Map<number, ServerEntry>();
   private readonly order = new Fifo<ServerEntry>();
   /** Entries dropped for the size bound before their time was up (the memory is too small). */
   forgotten = 0;
@@ -157,13 +160,10 @@ export class ServerIndex {
 
   /** Remembers a SERVER span (once: the same span again, e.g. a client's retry, is ignored). */
   remember(e: ServerEntry): void {
-    const bucket = this.buckets.get(e.hash);
-    if (bucket) {
-      for (const x of bucket) if (x.s0 === e.s0 && x.s1 === e.s1 && x.nodeId === e.nodeId) return;
-      bucket.push(e);
-    } else {
-      this.buckets.set(e.hash, [e]);
-    }
+    const head = this.buckets.get(e.hash);
+    for (let x = head; x !== undefined; x = x.next) if (x.s0 === e.s0 && x.s1 === e.s1 && x.nodeId === e.nodeId) return;
+    e.next = head;
+    this.buckets.set(e.hash, e);
     this.order.push(e);
     while (this.order.length > this.capacity) {
       this.drop(this.order.shift()!);
@@ -182,11 +182,9 @@ export class ServerIndex {
    * it (an application that calls out after answering). Undefined when none fits.
    */
   find(key: RequestKey, startNs: number, orLatestBefore: boolean): ServerEntry | undefined {
-    const bucket = this.buckets.get(key.hash);
-    if (!bucket) return undefined;
     let containing: ServerEntry | undefined;
     let before: ServerEntry | undefined;
-    for (const e of bucket) {
+    for (let e = this.buckets.get(key.hash); e !== undefined; e = e.next) {
       if (!serverMatches(e, key) || e.startNs > startNs) continue;
       if (serverContains(e, startNs)) {
         if (!containing || e.startNs > containing.startNs) containing = e;
@@ -203,7 +201,14 @@ export class ServerIndex {
   }
 
   private drop(e: ServerEntry): void {
-    removeFrom(this.buckets, e.hash, e);
+    let prev: ServerEntry | undefined;
+    for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
+      if (x !== e) continue;
+      if (prev) prev.next = x.next;
+      else if (x.next) this.buckets.set(e.hash, x.next);
+      else this.buckets.delete(e.hash);
+      return;
+    }
   }
 }
 

@@ -216,7 +216,9 @@ describe('the window\'s memory bound', () => {
       await p.consumeTraces(td);
       expect(p.rememberedServerSpans).toBeLessThanOrEqual(50);
     }
+    await advance(0); // the gauges and this counter follow at the next tick
     expect(await metric(metrics, 'meshtrace_processor_reparent_server_spans_forgotten_total', { processor: 'reparent' })).toBe(450);
+    expect(await metric(metrics, 'meshtrace_processor_reparent_server_spans', { processor: 'reparent' })).toBe(50);
     await advance(1000);
     expect(p.rememberedServerSpans).toBe(0);
   });

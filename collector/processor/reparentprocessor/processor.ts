@@ -91,6 +91,19 @@ class HealFacts {
   }
 }
 
+/** What one request did beyond passing through: made only when there is something (rare). */
+class RequestWork {
+  readonly counts = new Map<Outcome, number>();
+  /** Held spans going out with this request (their SERVER span arrived, or the bound pushed them out). */
+  readonly outgoing: PendingEntry[] = [];
+  /** This request's healed spans now held. */
+  readonly held: PendingEntry[] = [];
+
+  add(o: Outcome, n = 1): void {
+    this.counts.set(o, (this.counts.get(o) ?? 0) + n);
+  }
+}
+
 /** A healed CLIENT span found in a request, with where it sits. */
 interface Found {
   rs: ResourceSpans;
@@ -175,37 +188,35 @@ export class ReparentProcessor implements TracesProcessor {
     if (this.stopping) return this.next.consumeTraces(td); // nothing is held any more
     const now = this.now();
     this.servers.expire(now);
-    const counts = new Map<Outcome, number>();
-    const add = (o: Outcome, n = 1): void => void counts.set(o, (counts.get(o) ?? 0) + n);
-    /** Held spans going out with this request (their SERVER span arrived, or the bound pushed them out). */
-    const outgoing: PendingEntry[] = [];
-    /** This request's healed spans now held. */
-    const held: PendingEntry[] = [];
-
-    this.rememberServers(td, now, outgoing, add);
-    this.handleHealed(td, now, outgoing, held, add);
-    if (outgoing.length > 0) td.resourceSpans.push(...traceDataOf(outgoing).resourceSpans);
-
+    let work = this.rememberServers(td, now);
+    work = this.handleHealed(td, now, work);
+    // The common request: no healed span in it, none of the held ones released by it.
+    if (work === undefined) return this.next.consumeTraces(td);
+    if (work.outgoing.length > 0) td.resourceSpans.push(...traceDataOf(work.outgoing).resourceSpans);
     try {
       await this.next.consumeTraces(td);
     } catch (err) {
       // The sender learns of the refusal and resends or drops this request; held spans that were
       // to go with it are ours to deliver later.
-      const mine = new Set(held);
-      this.pending.forget(held);
-      this.pending.restore(outgoing.filter((e) => !mine.has(e)));
+      const mine = new Set(work.held);
+      this.pending.forget(work.held);
+      this.pending.restore(work.outgoing.filter((e) => !mine.has(e)));
       this.report();
       throw err;
     }
-    for (const [o, n] of counts) this.observer.outcome(o, n);
+    for (const [o, n] of work.counts) this.observer.outcome(o, n);
     this.report();
   }
 
-  /** Pass 1: remembers every keyed SERVER span, and takes out the held spans it is the parent of. */
-  private rememberServers(td: TraceData, now: number, outgoing: PendingEntry[], add: (o: Outcome, n?: number) => void): void {
+  /**
+   * Pass 1: remembers every keyed SERVER span, takes out the held spans it is the parent of, and
+   * collects the healed spans (this.found). Returns the request's work record once there is any.
+   */
+  private rememberServers(td: TraceData, now: number): RequestWork | undefined {
     const f = this.facts;
     const found = this.found;
     found.length = 0;
+    let work: RequestWork | undefined;
     for (const rs of td.resourceSpans) {
       for (const ss of rs.scopeSpans) {
         for (const span of ss.spans) {
@@ -213,12 +224,12 @@ export class ReparentProcessor implements TracesProcessor {
           f.read(span.attributes);
           if (f.healed) {
             if (span.kind !== SpanKind.CLIENT || !f.nodeId || !isUsableRequestId(f.requestId) || !span.traceId || span.traceId.length !== 16) {
-              add('unkeyed');
+              (work ??= new RequestWork()).add('unkeyed');
               continue;
             }
             found.push({
               rs, ss, span,
-              key: { hash: requestKeyHash(span.traceId, f.nodeId, f.requestId), traceId: span.traceId, nodeId: f.nodeId, requestId: f.requestId },
+              key: { hash: requestKeyHash(span.traceId, f.requestId), traceId: span.traceId, nodeId: f.nodeId, requestId: f.requestId },
               startNs: nanosToNumber(span.startTimeUnixNano),
               hasOriginalParent: f.hasOriginalParent,
             });
@@ -226,23 +237,29 @@ export class ReparentProcessor implements TracesProcessor {
           }
           if (span.kind !== SpanKind.SERVER || !f.nodeId || !isUsableRequestId(f.requestId)) continue;
           if (!span.traceId || span.traceId.length !== 16 || !span.spanId || span.spanId.length !== 8) continue;
-          const key: RequestKey = { hash: requestKeyHash(span.traceId, f.nodeId, f.requestId), traceId: span.traceId, nodeId: f.nodeId, requestId: f.requestId };
-          const e = serverEntry(key, span.spanId, nanosToNumber(span.startTimeUnixNano), nanosToNumber(span.endTimeUnixNano), now + this.cfg.waitMs);
+          const hash = requestKeyHash(span.traceId, f.requestId);
+          const e = serverEntry(hash, span.traceId, f.nodeId, f.requestId, span.spanId, nanosToNumber(span.startTimeUnixNano), nanosToNumber(span.endTimeUnixNano), now + this.cfg.waitMs);
           this.servers.remember(e);
+          if (this.pending.size === 0) continue;
           for (const p of this.pending.takeFor(e)) {
             reparent(p.span, e, false);
-            outgoing.push(p);
-            add('reparented');
+            work ??= new RequestWork();
+            work.outgoing.push(p);
+            work.add('reparented');
           }
         }
       }
     }
+    return work;
   }
 
   /** Pass 2: re-parents healed spans whose SERVER span is known; holds the others. */
-  private handleHealed(td: TraceData, now: number, outgoing: PendingEntry[], held: PendingEntry[], add: (o: Outcome, n?: number) => void): void {
+  private handleHealed(td: TraceData, now: number, prior: RequestWork | undefined): RequestWork | undefined {
     const found = this.found;
-    if (found.length === 0) return;
+    if (found.length === 0) return prior;
+    const work = prior ?? new RequestWork();
+    const { outgoing, held } = work;
+    const add = (o: Outcome): void => work.add(o);
     const takenOut = new Set<Span>();
     const scopes = new Set<ScopeSpans>();
     for (const h of found) {
@@ -263,7 +280,7 @@ export class ReparentProcessor implements TracesProcessor {
       }
     }
     found.length = 0;
-    if (takenOut.size === 0) return;
+    if (takenOut.size === 0) return work;
     // Take the held spans out of their request; drop scopes and resources left empty.
     for (const ss of scopes) ss.spans = ss.spans.filter((s) => !takenOut.has(s));
     td.resourceSpans = td.resourceSpans.filter((rs) => {
@@ -271,6 +288,7 @@ export class ReparentProcessor implements TracesProcessor {
       rs.scopeSpans = rs.scopeSpans.filter((ss) => ss.spans.length > 0);
       return rs.scopeSpans.length > 0;
     });
+    return work;
   }
 
   private holdCopy(h: Found, now: number): PendingEntry {
@@ -311,6 +329,7 @@ export class ReparentProcessor implements TracesProcessor {
     // Resolved before the SERVER spans of the same age are forgotten.
     const outcomes = this.resolveLate(expired, 'unmatched');
     this.servers.expire(now);
+    // The gauges follow the memories at each tick (and after each request that held or released).
     if (expired.length === 0) return this.report();
     try {
       await this.next.consumeTraces(traceDataOf(expired));

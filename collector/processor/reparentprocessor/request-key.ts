@@ -1,8 +1,9 @@
 /**
  * What ties a healed CLIENT span to the SERVER span it belongs under: the same trace, the same
  * proxy (`node_id`) and the same request (`guid:x-request-id`, the tag Envoy puts on every
- * span). Pure functions, no allocation: the processor keys its memories by a 32-bit hash of these
- * and confirms a hit by comparing the parts.
+ * span). Pure functions, no allocation: the processor keys its memories by a 32-bit hash of the
+ * trace and the request ID (together nearly unique; the node id, ~90 characters, would only
+ * lengthen the hash) and confirms a hit by comparing all three parts.
  *
  * Envoy's UUID request-ID extension packs the trace decision into the UUID's version character
  * (string index 14: `9` sampled, `a` forced, `b` client-forced, `4` otherwise), so the inbound
@@ -22,12 +23,10 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** FNV-1a over the trace ID bytes, the node id and the request ID (index 14 skipped, case folded). */
-export function requestKeyHash(traceId: Uint8Array, nodeId: string, requestId: string): number {
+/** FNV-1a over the trace ID bytes and the request ID (index 14 skipped, case folded). */
+export function requestKeyHash(traceId: Uint8Array, requestId: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < traceId.length; i++) h = Math.imul(h ^ traceId[i]!, FNV_PRIME);
-  h = Math.imul(h ^ SEPARATOR, FNV_PRIME);
-  for (let i = 0; i < nodeId.length; i++) h = Math.imul(h ^ nodeId.charCodeAt(i), FNV_PRIME);
   h = Math.imul(h ^ SEPARATOR, FNV_PRIME);
   for (let i = 0; i < requestId.length; i++) {
     if (i === REQUEST_ID_DECISION_INDEX) continue;
