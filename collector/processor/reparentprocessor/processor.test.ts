@@ -108,6 +108,18 @@ describe('a healed request in every arrival order', () => {
     expectHealedTree(sink);
   });
 
+  it('a second collector tier changes nothing: the output of one reparent through another is the same', async () => {
+    const first = setup();
+    await first.p.consumeTraces(request('toDetails', 'toReviews'));
+    await first.p.consumeTraces(request('server', 'otherPod'));
+    const second = setup();
+    for (const td of first.sink.received) await second.p.consumeTraces(td);
+    expectHealedTree(second.sink);
+    const details = delivered(second.sink).get(ID.toDetails)!;
+    expect(details.attributes.filter((kv) => kv.key === ORIGINAL_PARENT_ATTRIBUTE)).toHaveLength(1);
+    expect(second.p.pendingSpans).toBe(0);
+  });
+
   it('only healed spans wait: everything else passes at once, untouched byte for byte', async () => {
     const { p, sink } = setup();
     const td = request('server', 'otherPod', 'otherRequest');

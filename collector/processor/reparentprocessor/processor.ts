@@ -61,13 +61,11 @@ class HealFacts {
   nodeId: string | undefined;
   requestId: string | undefined;
   healed = false;
-  hasOriginalParent = false;
 
   read(attrs: readonly KeyValue[]): this {
     this.nodeId = undefined;
     this.requestId = undefined;
     this.healed = false;
-    this.hasOriginalParent = false;
     for (let i = 0; i < attrs.length; i++) {
       const kv = attrs[i]!;
       const key = kv.key;
@@ -81,9 +79,6 @@ class HealFacts {
           break;
         case 17:
           if (key === REQUEST_ID_ATTRIBUTE) this.requestId = kv.value?.stringValue ?? undefined;
-          break;
-        case 33:
-          if (key === ORIGINAL_PARENT_ATTRIBUTE) this.hasOriginalParent = true;
           break;
       }
     }
@@ -111,7 +106,6 @@ interface Found {
   span: Span;
   key: RequestKey;
   startNs: number;
-  hasOriginalParent: boolean;
 }
 
 function spanIdBytes(e: ServerEntry): Uint8Array {
@@ -127,10 +121,13 @@ function isParent(span: Span, e: ServerEntry): boolean {
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 === e.s0 && ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0 === e.s1;
 }
 
-/** Puts `span` under the SERVER span `e`, keeping the parent it had in an attribute. */
-function reparent(span: Span, e: ServerEntry, hasOriginalParent: boolean): void {
+/**
+ * Puts `span` under the SERVER span `e`, keeping the parent it had in an attribute (once: a span
+ * re-parented by an earlier collector tier keeps the first one).
+ */
+function reparent(span: Span, e: ServerEntry): void {
   if (isParent(span, e)) return;
-  if (!hasOriginalParent) span.attributes.push({ key: ORIGINAL_PARENT_ATTRIBUTE, value: { stringValue: idToHex(span.parentSpanId) } });
+  if (!span.attributes.some((kv) => kv.key === ORIGINAL_PARENT_ATTRIBUTE)) span.attributes.push({ key: ORIGINAL_PARENT_ATTRIBUTE, value: { stringValue: idToHex(span.parentSpanId) } });
   span.parentSpanId = spanIdBytes(e);
 }
 
@@ -231,7 +228,6 @@ export class ReparentProcessor implements TracesProcessor {
               rs, ss, span,
               key: { hash: requestKeyHash(span.traceId, f.requestId), traceId: span.traceId, nodeId: f.nodeId, requestId: f.requestId },
               startNs: nanosToNumber(span.startTimeUnixNano),
-              hasOriginalParent: f.hasOriginalParent,
             });
             continue;
           }
@@ -242,7 +238,7 @@ export class ReparentProcessor implements TracesProcessor {
           this.servers.remember(e);
           if (this.pending.size === 0) continue;
           for (const p of this.pending.takeFor(e)) {
-            reparent(p.span, e, false);
+            reparent(p.span, e);
             work ??= new RequestWork();
             work.outgoing.push(p);
             work.add('reparented');
@@ -265,7 +261,7 @@ export class ReparentProcessor implements TracesProcessor {
     for (const h of found) {
       const server = this.servers.find(h.key, h.startNs, false);
       if (server) {
-        reparent(h.span, server, h.hasOriginalParent);
+        reparent(h.span, server);
         add('reparented');
         continue;
       }
@@ -353,7 +349,7 @@ export class ReparentProcessor implements TracesProcessor {
       const key: RequestKey = { hash: e.hash, traceId: e.span.traceId, nodeId: e.nodeId, requestId: e.requestId };
       const found = this.servers.find(key, e.startNs, true);
       const server = found && (!e.fallback || found.startNs >= e.fallback.startNs) ? found : e.fallback;
-      if (server) reparent(e.span, server, this.facts.read(e.span.attributes).hasOriginalParent);
+      if (server) reparent(e.span, server);
       const o: Outcome = server ? 'reparented' : otherwise;
       counts.set(o, (counts.get(o) ?? 0) + 1);
     }
