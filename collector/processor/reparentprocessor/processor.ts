@@ -190,6 +190,12 @@ export class ReparentProcessor implements TracesProcessor {
     // The common request: no healed span in it, none of the held ones released by it.
     if (work === undefined) return this.next.consumeTraces(td);
     if (work.outgoing.length > 0) td.resourceSpans.push(...traceDataOf(work.outgoing).resourceSpans);
+    if (td.resourceSpans.length === 0) {
+      // Everything in it is held: nothing to pass on now (an empty export would only cost).
+      for (const [o, n] of work.counts) this.observer.outcome(o, n);
+      this.report();
+      return;
+    }
     try {
       await this.next.consumeTraces(td);
     } catch (err) {
