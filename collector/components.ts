@@ -8,6 +8,7 @@ import { zipkinReceiverFactory } from './receiver/zipkinreceiver/factory.js';
 import { batchProcessorFactory } from './processor/batchprocessor/factory.js';
 import { memoryLimiterProcessorFactory } from './processor/memorylimiterprocessor/factory.js';
 import { istioProcessorFactory } from './processor/istioprocessor/factory.js';
+import { reparentProcessorFactory } from './processor/reparentprocessor/factory.js';
 import { debugExporterFactory } from './exporter/debugexporter/factory.js';
 import { fileExporterFactory } from './exporter/fileexporter/factory.js';
 import { healthCheckExtensionFactory } from './extension/healthcheckextension/factory.js';
@@ -22,6 +23,7 @@ export const builtinFactories: Factory<any, any>[] = [
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   istioProcessorFactory,
+  reparentProcessorFactory,
   debugExporterFactory,
   fileExporterFactory,
   healthCheckExtensionFactory,

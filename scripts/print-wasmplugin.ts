@@ -3,8 +3,8 @@
  * applies always matches the module: with an http(s):// or file:// URL the module's sha256 is
  * computed from build/meshtrace-filter.wasm (Istio verifies the download against it).
  *
- *   npm run --silent wasmplugin -- [--url URL] [--namespace NS] [--gateway] [--name NAME]
- *                                  [--selector key=value]... [--wasm PATH]
+ *   npm run --silent wasmplugin -- [--url URL] [--namespace NS] [--gateway | --waypoint NAME]
+ *                                  [--name NAME] [--selector key=value]... [--wasm PATH]
  *   npm run --silent wasmplugin -- --template FILE [--url URL] [--wasm PATH]
  *
  * `--template` fills a committed template instead (wasmplugin/wasmplugin-https.template.yaml):
@@ -27,6 +27,8 @@ export const PLUGIN_NAME = 'meshtrace';
 export const DEFAULT_WASM_PATH = 'build/meshtrace-filter.wasm';
 export const DEFAULT_OCI_URL = 'oci://ghcr.io/example/meshtrace-filter:0.1.0';
 export const GATEWAY_SELECTOR: Readonly<Record<string, string>> = Object.freeze({ istio: 'ingressgateway' });
+/** What a WasmPlugin's `targetRefs` names to reach an ambient waypoint: its Gateway API Gateway. */
+export const WAYPOINT_TARGET = Object.freeze({ kind: 'Gateway', group: 'gateway.networking.k8s.io' });
 
 /**
  * Every filter option with its default (README.md and docs/filter.md list them);
@@ -51,6 +53,11 @@ export interface RenderOptions {
   name?: string;
   /** matchLabels; empty = every workload of the namespace. */
   selector?: Record<string, string>;
+  /**
+   * An ambient waypoint's name: the plugin reaches it through `targetRefs` (a waypoint has no
+   * pod selector Istio would apply to it), in the waypoint's namespace.
+   */
+  waypoint?: string;
 }
 
 export class UsageError extends Error {}
@@ -73,14 +80,21 @@ export function buildWasmPlugin(opts: RenderOptions): Record<string, unknown> {
   if (needsDigest && !(opts.sha256 && /^[0-9a-f]{64}$/.test(opts.sha256))) {
     throw new UsageError(`a ${opts.url.split(':')[0]} URL needs the module's sha256 (64 lower-case hex digits)`);
   }
+  if (opts.waypoint !== undefined) {
+    if (opts.gateway) throw new UsageError('--waypoint and --gateway exclude each other (a waypoint is detected by its node id)');
+    if (opts.selector && Object.keys(opts.selector).length > 0) throw new UsageError('--waypoint and --selector exclude each other (a WasmPlugin has targetRefs or a selector)');
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.waypoint)) throw new UsageError(`--waypoint: expected a Gateway name, got ${JSON.stringify(opts.waypoint)}`);
+  }
   const selector = opts.selector ?? (opts.gateway ? { ...GATEWAY_SELECTOR } : undefined);
   const namespace = opts.namespace ?? (opts.gateway ? 'istio-system' : undefined);
-  const metadata: Record<string, unknown> = { name: opts.name ?? (opts.gateway ? 'meshtrace-gateway' : 'meshtrace') };
+  const defaultName = opts.gateway ? 'meshtrace-gateway' : opts.waypoint !== undefined ? 'meshtrace-waypoint' : 'meshtrace';
+  const metadata: Record<string, unknown> = { name: opts.name ?? defaultName };
   if (namespace) metadata.namespace = namespace;
   metadata.labels = { 'app.kubernetes.io/name': 'meshtrace-filter', 'app.kubernetes.io/part-of': 'meshtrace' };
 
   const spec: Record<string, unknown> = {};
   if (selector && Object.keys(selector).length > 0) spec.selector = { matchLabels: selector };
+  if (opts.waypoint !== undefined) spec.targetRefs = [{ ...WAYPOINT_TARGET, name: opts.waypoint }];
   spec.url = opts.url;
   if (needsDigest) spec.sha256 = opts.sha256;
   spec.imagePullPolicy = 'IfNotPresent';
@@ -89,7 +103,8 @@ export function buildWasmPlugin(opts: RenderOptions): Record<string, unknown> {
   spec.phase = 'AUTHN';
   spec.priority = 1000;
   spec.failStrategy = 'FAIL_OPEN';
-  if (!opts.gateway) spec.match = [{ mode: 'CLIENT_AND_SERVER' }];
+  // A sidecar's plugin serves both directions; a gateway's or a waypoint's has one listener kind.
+  if (!opts.gateway && opts.waypoint === undefined) spec.match = [{ mode: 'CLIENT_AND_SERVER' }];
   spec.pluginConfig = {
     ...FILTER_DEFAULTS,
     propagation: [...FILTER_DEFAULTS.propagation],
@@ -136,6 +151,7 @@ const HELP = `Usage: npm run --silent wasmplugin -- [options]
   --url URL            module location: oci://..., https://... or file://... (default ${DEFAULT_OCI_URL})
   --namespace NS       metadata.namespace (default: none for workloads, istio-system with --gateway)
   --gateway            the ingress gateway's plugin (gateway: true, selector istio=ingressgateway)
+  --waypoint NAME      an ambient waypoint's plugin (targetRefs: the Gateway NAME; use its --namespace)
   --name NAME          metadata.name (default meshtrace, or meshtrace-gateway)
   --selector KEY=VAL   workload selector label (repeatable; default: every workload of the namespace)
   --wasm PATH          the built module whose sha256 goes into http(s)/file plugins (default ${DEFAULT_WASM_PATH})
@@ -165,6 +181,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--template': out.template = value(i++, arg); break;
       case '--namespace': out.namespace = value(i++, arg); break;
       case '--name': out.name = value(i++, arg); break;
+      case '--waypoint': out.waypoint = value(i++, arg); break;
       case '--wasm': out.wasmPath = value(i++, arg); break;
       case '--gateway': out.gateway = true; break;
       case '--help': case '-h': out.help = true; break;

@@ -264,13 +264,13 @@ describe('merging several files', () => {
 });
 
 describe('the embedded default config', () => {
-  it('names the otlp and zipkin receivers, memory_limiter, istio, batch, debug and health_check on 127.0.0.1', () => {
+  it('names the otlp and zipkin receivers, memory_limiter, istio, reparent, batch, debug and health_check on 127.0.0.1', () => {
     const text = fs.readFileSync(new URL('./default.yaml', import.meta.url), 'utf8');
     expect(text).toMatch(/endpoint: 127\.0\.0\.1:4317/);
     expect(text).toMatch(/endpoint: 127\.0\.0\.1:4318/);
     expect(text).toMatch(/endpoint: 127\.0\.0\.1:9411/);
     expect(text).toMatch(/endpoint: 127\.0\.0\.1:13133/);
-    expect(text).toMatch(/processors: \[memory_limiter, istio, batch\]/);
+    expect(text).toMatch(/processors: \[memory_limiter, istio, reparent, batch\]/);
     const registered = new Set(builtinFactories.map((f) => f.type));
     if (registered.has('otlp') && builtinFactories.some((f) => f.kind === 'receiver' && f.type === 'zipkin')) {
       const cfg = parseConfigText(text, {});

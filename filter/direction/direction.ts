@@ -22,6 +22,7 @@ export const SOURCE_LISTENER_DIRECTION: i32 = 3; // xds.listener_direction
 export const SOURCE_OLD_LISTENER_DIRECTION: i32 = 4; // listener_direction (Envoy < 1.33)
 export const SOURCE_CLUSTER_NAME: i32 = 5; // xds.cluster_name
 export const SOURCE_OLD_CLUSTER_NAME: i32 = 6; // cluster_name (Envoy < 1.33)
+export const SOURCE_WAYPOINT: i32 = 7; // node id waypoint~ (Istio ambient)
 
 /** Pass this for a listener-direction property the host did not return. */
 export const LISTENER_DIRECTION_ABSENT: i64 = -1;
@@ -62,8 +63,18 @@ export function isGatewayNodeId(nodeId: string | null): bool {
 }
 
 /**
+ * Istio ambient waypoints run with node ids `waypoint~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`.
+ * A waypoint reports one span per request, on behalf of the destination service: the server
+ * side of the hop (its listener `main_internal` is an INBOUND listener in Istio's config).
+ */
+export function isWaypointNodeId(nodeId: string | null): bool {
+  return nodeId !== null && nodeId.startsWith("waypoint~");
+}
+
+/**
  * Stage 1, no host calls: the configured `direction` overrides everything; a gateway
- * (configured, or detected by node id) is the mesh's entry point, so inbound / SERVER.
+ * (configured, or detected by node id) is the mesh's entry point, so inbound / SERVER; a
+ * waypoint (node id) acts for the destination service, so inbound / SERVER as well.
  * Returns true when decided. The node id is per proxy: read it once at configure time.
  */
 export function decideFromConfig(configDirection: i32, configGateway: bool, nodeId: string | null, out: DirectionDecision): bool {
@@ -72,6 +83,7 @@ export function decideFromConfig(configDirection: i32, configGateway: bool, node
     return decide(out, configDirection, SOURCE_CONFIG);
   }
   if (configGateway || isGatewayNodeId(nodeId)) return decide(out, DIRECTION_INBOUND, SOURCE_GATEWAY);
+  if (isWaypointNodeId(nodeId)) return decide(out, DIRECTION_INBOUND, SOURCE_WAYPOINT);
   return false;
 }
 
@@ -87,12 +99,15 @@ export function decideFromListenerDirection(value: i64, source: i32, out: Direct
 
 /**
  * Stage 3: an Istio cluster name. `inbound|9080||` / `outbound|9080||reviews.default.svc.cluster.local`;
- * also Istio's passthrough clusters `InboundPassthroughCluster*` (inbound) and `PassthroughCluster` (outbound).
+ * also Istio's passthrough clusters `InboundPassthroughCluster*` (inbound) and `PassthroughCluster` (outbound),
+ * and a waypoint's clusters (inbound: it serves the destination): `inbound-vip|9080|http|reviews.default.svc.cluster.local`
+ * towards a service, `inbound-pod|9080||10.244.2.9` towards a pod (Istio 1.18-1.21 waypoints).
  */
 export function directionOfClusterName(name: string | null): i32 {
   if (name === null) return DIRECTION_UNKNOWN;
   const n = name;
   if (n.startsWith("inbound|")) return DIRECTION_INBOUND;
+  if (n.startsWith("inbound-vip|") || n.startsWith("inbound-pod|")) return DIRECTION_INBOUND;
   if (n.startsWith("outbound|")) return DIRECTION_OUTBOUND;
   if (n.startsWith("InboundPassthroughCluster")) return DIRECTION_INBOUND;
   if (n == "PassthroughCluster") return DIRECTION_OUTBOUND;
@@ -106,7 +121,7 @@ export function decideFromClusterName(name: string | null, source: i32, out: Dir
 }
 
 /**
- * All sources in order: configured direction, gateway, xds.listener_direction, listener_direction,
+ * All sources in order: configured direction, gateway, waypoint, xds.listener_direction, listener_direction,
  * xds.cluster_name, cluster_name. Nothing tells → DIRECTION_UNKNOWN / KIND_NONE (stamp nothing).
  * Pass LISTENER_DIRECTION_ABSENT / null for properties the host did not return.
  */
@@ -145,6 +160,7 @@ export function sourceName(source: i32): string {
     case SOURCE_OLD_LISTENER_DIRECTION: return "listener_direction";
     case SOURCE_CLUSTER_NAME: return "xds.cluster_name";
     case SOURCE_OLD_CLUSTER_NAME: return "cluster_name";
+    case SOURCE_WAYPOINT: return "waypoint";
   }
   return "none";
 }

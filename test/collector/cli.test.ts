@@ -93,7 +93,7 @@ service:
     }
   });
 
-  it('validate without --config checks the embedded default (otlp + zipkin, memory_limiter, istio, batch, debug)', async () => {
+  it('validate without --config checks the embedded default (otlp + zipkin, memory_limiter, istio, reparent, batch, debug)', async () => {
     const r = await runCli(['validate']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('configuration is valid\n');

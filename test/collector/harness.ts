@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(repoRoot, 'dist/collector/cli.js');
@@ -117,3 +118,25 @@ export class RunningCollector {
     this.child.kill(signal);
   }
 }
+
+/**
+ * For a test file: a function that starts collectors, each SIGKILLed after its test if it is
+ * still running (a failed assertion must not leave a process behind).
+ */
+export function collectorStarter(): (args: string[], env?: Record<string, string>) => RunningCollector {
+  const started: RunningCollector[] = [];
+  afterEach(async () => {
+    for (const c of started.splice(0)) {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        c.kill('SIGKILL');
+        await c.exited;
+      }
+    }
+  });
+  return (args, env) => {
+    const c = RunningCollector.start(args, env);
+    started.push(c);
+    return c;
+  };
+}
+

@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfigText } from '../../collector/config/load.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../collector/service/service.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
+import { HEALED_ATTRIBUTE } from '../../collector/processor/reparentprocessor/processor.js';
 import { buildWasmPlugin, FILTER_DEFAULTS, PLUGIN_NAME } from '../../scripts/print-wasmplugin.js';
 import { cliPath as harnessCliPath, repoRoot as harnessRoot } from '../collector/harness.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
@@ -33,6 +34,8 @@ import {
 
 const resources = loadResources();
 const NS = 'meshtrace';
+/** The request header the filter sets on healed requests (issue 11; the filter's default name). */
+const HEALED_HEADER = 'x-meshtrace-healed';
 const deployment = findResource(resources, 'Deployment', 'meshtrace-collector');
 const service = findResource(resources, 'Service', 'meshtrace-collector');
 const configMap = findResource(resources, 'ConfigMap', 'meshtrace-collector');
@@ -42,10 +45,12 @@ const collectorYaml: string = configMap.data!['collector.yaml']!;
 const collectorCfg = parseYaml(collectorYaml) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const operator = resourceInFile('manifests/istio/istio-operator.yaml');
 const telemetries = [resourceInFile('manifests/istio/telemetry.yaml'), resourceInFile('manifests/istio/zipkin/telemetry.yaml')];
+const waypointTelemetry = resourceInFile('manifests/istio/waypoint/telemetry.yaml');
 const wasmNamespace = resourceInFile('wasmplugin/wasmplugin-namespace.yaml');
 const wasmGateway = resourceInFile('wasmplugin/wasmplugin-gateway.yaml');
 const wasmHttps = resourceInFile('wasmplugin/wasmplugin-https.template.yaml');
-const wasmPlugins = [wasmNamespace, wasmGateway, wasmHttps];
+const wasmWaypoint = resourceInFile('wasmplugin/wasmplugin-waypoint.yaml');
+const wasmPlugins = [wasmNamespace, wasmGateway, wasmHttps, wasmWaypoint];
 
 function containerPort(name: string): number {
   const p = container.ports.find((x: { name: string }) => x.name === name);
@@ -114,6 +119,7 @@ describe('ports: Service ↔ container ↔ collector config ↔ Istio extension 
       for (const tr of t.spec.tracing) for (const p of tr.providers) expect(names).toContain(p.name);
     }
     expect(telemetries.map((t) => t.spec.tracing[0].providers[0].name).sort()).toEqual([...names].sort());
+    for (const tr of waypointTelemetry.spec.tracing) for (const p of tr.providers) expect(names).toContain(p.name);
   });
 
   it('own metrics: the scrape annotation, the container port and the pull prometheus reader agree', () => {
@@ -232,7 +238,7 @@ describe('the ConfigMap config passes the collector\'s own validation', () => {
   it('parseConfigText accepts it, with the pipeline and exporters the manifests document', () => {
     const cfg = parseConfigText(collectorYaml, env);
     const [traces] = cfg.service.pipelines;
-    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'batch'], exporters: ['awsxray', 'otlphttp'] });
+    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'reparent', 'batch'], exporters: ['awsxray', 'otlphttp'] });
     const otlphttp = cfg.exporters.get('otlphttp')!.config as { headers: Record<string, string> };
     expect(otlphttp.headers.Authentication).toBe('token-from-secret');
     expect(cfg.service.telemetry.metrics.endpoint).toMatch(/:8888$/);
@@ -351,14 +357,24 @@ describe('WasmPlugin ↔ filter ↔ Telemetry ↔ collector', () => {
     for (const w of wasmPlugins) expect(Object.keys(w.spec.pluginConfig).sort()).toEqual([...keys].sort());
   });
 
-  it('the Telemetry custom tags read the filter\'s stamp headers into the tags the istio processor applies', () => {
-    for (const t of telemetries) {
+  it('the Telemetry custom tags read the filter\'s stamp headers into the tags the istio and reparent processors apply', () => {
+    for (const t of [...telemetries, waypointTelemetry]) {
       const tags = t.spec.tracing[0].customTags;
       expect(tags).toEqual({
         [ATTR.meshtraceKind]: { header: { name: wasmNamespace.spec.pluginConfig.kind_header } },
         [ATTR.meshtraceDirection]: { header: { name: wasmNamespace.spec.pluginConfig.direction_header } },
+        [HEALED_ATTRIBUTE]: { header: { name: HEALED_HEADER } },
       });
     }
+  });
+
+  it('the waypoint\'s WasmPlugin and Telemetry target the same Gateway, in its namespace', () => {
+    const ref = { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' };
+    expect(wasmWaypoint.spec.targetRefs).toEqual([ref]);
+    expect(waypointTelemetry.spec.targetRefs).toEqual([ref]);
+    expect(wasmWaypoint.metadata.namespace).toBe(waypointTelemetry.metadata.namespace);
+    expect(wasmWaypoint.spec.selector).toBeUndefined();
+    expect(wasmWaypoint.spec.pluginConfig.gateway).toBe(false);
   });
 
   it('fail open, AUTHN phase, HTTP; gateway: true only on the gateway plugin, which selects the gateway', () => {
@@ -375,11 +391,13 @@ describe('WasmPlugin ↔ filter ↔ Telemetry ↔ collector', () => {
     expect(strip(wasmNamespace)).toEqual(strip(buildWasmPlugin({ url: wasmNamespace.spec.url, gateway: false }) as K8sObject));
     expect(strip(wasmGateway)).toEqual(strip(buildWasmPlugin({ url: wasmGateway.spec.url, gateway: true }) as K8sObject));
     expect(strip(wasmHttps)).toEqual(strip(buildWasmPlugin({ url: wasmHttps.spec.url, sha256: wasmHttps.spec.sha256, gateway: false }) as K8sObject));
+    expect(strip(wasmWaypoint)).toEqual(strip(buildWasmPlugin({ url: wasmWaypoint.spec.url, gateway: false, waypoint: 'waypoint', namespace: 'bookinfo' }) as K8sObject));
   });
 
   it('both ways to ship the module: an oci:// image and an https:// URL with a sha256', () => {
     expect(wasmNamespace.spec.url).toMatch(/^oci:\/\//);
     expect(wasmGateway.spec.url).toMatch(/^oci:\/\//);
+    expect(wasmWaypoint.spec.url).toMatch(/^oci:\/\//);
     expect(wasmHttps.spec.url).toMatch(/^https:\/\//);
     expect(wasmHttps.spec.sha256).toMatch(/^[0-9a-f]{64}$/);
   });

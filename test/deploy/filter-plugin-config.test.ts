@@ -11,7 +11,7 @@ import { releaseWasmPath } from './filter-facts.js';
 import { readText, repoPath, resourceInFile } from './manifests.js';
 
 const wasmPath = repoPath(releaseWasmPath());
-const plugins = ['wasmplugin/wasmplugin-namespace.yaml', 'wasmplugin/wasmplugin-gateway.yaml', 'wasmplugin/wasmplugin-https.template.yaml']
+const plugins = ['wasmplugin/wasmplugin-namespace.yaml', 'wasmplugin/wasmplugin-gateway.yaml', 'wasmplugin/wasmplugin-https.template.yaml', 'wasmplugin/wasmplugin-waypoint.yaml']
   .map((f) => [f, resourceInFile(f)] as const);
 const telemetry = resourceInFile('manifests/istio/telemetry.yaml');
 const tagHeader = (tag: string): string => telemetry.spec.tracing[0].customTags[tag].header.name;
@@ -70,4 +70,21 @@ it('the filter\'s counters match the stats matcher the mesh config adds (or isti
   const names = Object.keys(host.metricValues());
   expect(names.length, 'the filter defines its counters').toBeGreaterThan(0);
   for (const n of names) expect(regexps.some((r) => r.test(n)), n).toBe(true);
+});
+
+it('in a waypoint (its node id, its INBOUND listener, an inbound-vip| cluster) the waypoint plugin stamps server/inbound', () => {
+  const plugin = resourceInFile('wasmplugin/wasmplugin-waypoint.yaml');
+  expect(fs.existsSync(wasmPath)).toBe(true);
+  const host = ProxyWasmHost.load(fs.readFileSync(wasmPath), {
+    rootId: plugin.spec.pluginName,
+    properties: { 'xds.node': { id: 'waypoint~10.244.0.28~waypoint-5b7c754ccb-55jwk.bookinfo~bookinfo.svc.cluster.local' } },
+  });
+  expect(host.configure(plugin.spec.pluginConfig).accepted).toBe(true);
+  const res = host.request({
+    properties: { 'xds.listener_direction': 1n, 'xds.cluster_name': 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' },
+    requestHeaders: [[':method', 'GET'], [':path', '/reviews/0'], [':authority', 'reviews:9080'], [tagHeader('meshtrace.kind'), 'client']],
+  });
+  expect(res.trapped).toBe(false);
+  expect(header(res.requestHeaders, tagHeader('meshtrace.kind'))).toEqual(['server']);
+  expect(header(res.requestHeaders, tagHeader('meshtrace.direction'))).toEqual(['inbound']);
 });

@@ -70,6 +70,28 @@ describe('the printed WasmPlugin', () => {
     expect(() => validateResource(doc)).not.toThrow();
   });
 
+  it('the waypoint variant reaches the waypoint through targetRefs (its Gateway), with no selector and no match', () => {
+    const doc = parseYaml(main(['--waypoint', 'waypoint', '--namespace', 'bookinfo'])) as K8sObject;
+    expect(doc.metadata).toMatchObject({ name: 'meshtrace-waypoint', namespace: 'bookinfo' });
+    expect(doc.spec.targetRefs).toEqual([{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }]);
+    expect(doc.spec).not.toHaveProperty('selector');
+    expect(doc.spec).not.toHaveProperty('match');
+    expect(doc.spec.pluginConfig.gateway).toBe(false);
+    expect(() => validateResource(doc)).not.toThrow();
+    // The schema check is real: a selector next to targetRefs is refused.
+    expect(() => validateResource({ ...doc, spec: { ...doc.spec, selector: { matchLabels: { app: 'x' } } } })).toThrow();
+  });
+
+  it.each([
+    [['--waypoint', 'w', '--gateway'], /exclude each other/],
+    [['--waypoint', 'w', '--selector', 'app=a'], /exclude each other/],
+    [['--waypoint', 'Not_A_Name'], /Gateway name/],
+    [['--waypoint'], /--waypoint needs a value/],
+  ])('refuses %j', (argv, msg) => {
+    expect(() => main(argv)).toThrow(UsageError);
+    expect(() => main(argv)).toThrow(msg);
+  });
+
   it('says clearly when the module is missing', () => {
     expect(() => main(['--url', HTTPS, '--wasm', '/nonexistent/x.wasm'])).toThrow(/cannot read \/nonexistent\/x\.wasm.*npm run build:filter/);
   });

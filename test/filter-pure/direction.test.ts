@@ -6,6 +6,8 @@ beforeAll(async () => { w = await loadPureWasm(); });
 
 const SIDECAR = 'sidecar~10.0.0.5~reviews-v1-abc.default~default.svc.cluster.local';
 const GATEWAY = 'router~10.0.0.9~istio-ingressgateway-5d8f.istio-system~istio-system.svc.cluster.local';
+// The node id of the waypoint in Kiali's Bookinfo ambient spans (shared/reference responseAmbient).
+const WAYPOINT = 'waypoint~10.244.0.28~waypoint-5b7c754ccb-55jwk.bookinfo~bookinfo.svc.cluster.local';
 const IN = { direction: 'inbound', kind: 'server' };
 const OUT = { direction: 'outbound', kind: 'client' };
 const NONE = { direction: '', kind: '', source: 'none' };
@@ -39,6 +41,19 @@ const cases: Array<[string, Input, { direction: string; kind: string; source: st
   ['config outbound overrides detection', { xds: 1n, xdsCluster: 'inbound|1||', configDirection: 2 }, { ...OUT, source: 'config direction' }],
   ['config direction overrides the gateway too', { node: GATEWAY, gateway: true, configDirection: 2 }, { ...OUT, source: 'config direction' }],
   ['config auto detects', { xds: 1n, configDirection: 0 }, { ...IN, source: 'xds.listener_direction' }],
+  // Istio ambient waypoints: the proxy serves the destination service (one span per hop).
+  ['waypoint by node id: inbound/server without reading a property', { node: WAYPOINT }, { ...IN, source: 'waypoint' }],
+  ['waypoint node on its INBOUND main_internal listener', { xds: 1n, node: WAYPOINT }, { ...IN, source: 'waypoint' }],
+  ['waypoint node even if a listener said outbound', { xds: 2n, xdsCluster: 'outbound|9080||reviews.bookinfo.svc.cluster.local', node: WAYPOINT },
+    { ...IN, source: 'waypoint' }],
+  ['"waypoint" without ~ is not a waypoint id', { node: 'waypoint-1', xds: 2n }, { ...OUT, source: 'xds.listener_direction' }],
+  ['config outbound overrides a waypoint node id', { node: WAYPOINT, configDirection: 2 }, { ...OUT, source: 'config direction' }],
+  ['gateway: true wins over a waypoint node (both inbound)', { node: WAYPOINT, gateway: true }, { ...IN, source: 'gateway' }],
+  ['waypoint VIP cluster without node id', { xdsCluster: 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' }, { ...IN, source: 'xds.cluster_name' }],
+  ['waypoint VIP cluster with a subset', { xdsCluster: 'inbound-vip|9080|http/v1|reviews.bookinfo.svc.cluster.local' }, { ...IN, source: 'xds.cluster_name' }],
+  ['waypoint pod cluster (Istio 1.18-1.21) as old cluster_name', { oldCluster: 'inbound-pod|9080||10.244.2.9' }, { ...IN, source: 'cluster_name' }],
+  ['waypoint direct-pod cluster "encap" tells nothing by itself', { xdsCluster: 'encap' }, NONE],
+  ['a prefix that only looks like inbound-vip', { xdsCluster: 'inbound-vipx|9080||a' }, NONE],
 ];
 
 describe('direction decision', () => {

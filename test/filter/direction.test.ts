@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HeaderList } from '../../host/index.js';
-import { filterHost, values, request, GATEWAY_NODE, SIDECAR_NODE } from './helpers.js';
+import { filterHost, values, request, contextOf, GATEWAY_NODE, SIDECAR_NODE } from './helpers.js';
+
+// The waypoint of Kiali's Bookinfo ambient spans (shared/reference responseAmbient.tempo-search.json).
+const WAYPOINT_NODE = 'waypoint~10.244.0.28~waypoint-5b7c754ccb-55jwk.bookinfo~bookinfo.svc.cluster.local';
 
 type Props = Record<string, bigint | string | { id: string }>;
 
@@ -39,6 +42,15 @@ const cases: DirectionCase[] = [
   { name: 'configured outbound overrides a gateway node id', config: { direction: 'outbound' }, node: GATEWAY_NODE, props: { 'xds.listener_direction': 1n }, want: ['client', 'outbound'], reads: 0 },
   { name: 'configured inbound overrides detection', config: { direction: 'inbound' }, props: { 'xds.listener_direction': 2n }, want: ['server', 'inbound'], reads: 0 },
   { name: 'direction "auto" detects', config: { direction: 'auto' }, props: { 'xds.listener_direction': 2n }, want: ['client', 'outbound'], reads: 1 },
+  // Istio ambient: what a waypoint's Envoy reports. Istio builds the waypoint's HTTP chains on the
+  // internal listener main_internal with TrafficDirection INBOUND, routing to inbound-vip| clusters.
+  { name: 'waypoint by node id waypoint~ (no property read)', node: WAYPOINT_NODE,
+    props: { 'xds.listener_direction': 1n, 'xds.cluster_name': 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' }, want: ['server', 'inbound'], reads: 0 },
+  { name: 'waypoint routing to a service it does not serve (outbound| cluster) is still the server', node: WAYPOINT_NODE,
+    props: { 'xds.listener_direction': 1n, 'xds.cluster_name': 'outbound|9080||ratings.bookinfo.svc.cluster.local' }, want: ['server', 'inbound'], reads: 0 },
+  { name: 'waypoint without node id: inbound-vip| cluster', props: { 'xds.cluster_name': 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' }, want: ['server', 'inbound'], reads: 3 },
+  { name: 'waypoint without node id: inbound-pod| cluster (old waypoints)', props: { cluster_name: 'inbound-pod|9080||10.244.2.9' }, want: ['server', 'inbound'], reads: 4 },
+  { name: 'configured outbound overrides a waypoint node id', config: { direction: 'outbound' }, node: WAYPOINT_NODE, props: { 'xds.listener_direction': 1n }, want: ['client', 'outbound'], reads: 0 },
 ];
 
 describe('direction and stamps (real .wasm)', () => {
@@ -101,5 +113,24 @@ describe('direction and stamps (real .wasm)', () => {
     expect(values(r.requestHeaders, 'x-span-kind')).toEqual(['client']);
     expect(values(r.requestHeaders, 'x-span-direction')).toEqual(['outbound']);
     expect(values(r.requestHeaders, 'x-meshtrace-kind')).toEqual(['keep-me']);
+  });
+
+  it('in a waypoint the trace-context work runs as on any hop: a B3-only request gets a matching traceparent', () => {
+    const host = filterHost({}, { properties: { 'xds.node': { id: WAYPOINT_NODE } } });
+    const traceId = '02e299711ce47710289dc6640727404f';
+    const r = request(host, [[':path', '/reviews/0'], ['x-request-id', 'r1'],
+      ['x-b3-traceid', traceId], ['x-b3-spanid', 'aac44fb4f828c727'], ['x-b3-sampled', '1']],
+    { 'xds.listener_direction': 1n, 'xds.cluster_name': 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' });
+    expect(values(r.requestHeaders, 'x-meshtrace-kind')).toEqual(['server']);
+    expect(values(r.requestHeaders, 'x-meshtrace-direction')).toEqual(['inbound']);
+    expect(contextOf(r.requestHeaders).traceparent).toBe(`00-${traceId}-aac44fb4f828c727-01`);
+    expect(host.metric('meshtrace_requests_inbound_total')?.value).toBe(1n);
+  });
+
+  it('a waypoint stamp replaces a client stamp forwarded from the calling sidecar', () => {
+    const host = filterHost({}, { properties: { 'xds.node': { id: WAYPOINT_NODE } } });
+    const r = request(host, [[':path', '/'], ['x-meshtrace-kind', 'client'], ['x-meshtrace-direction', 'outbound']], { 'xds.listener_direction': 1n });
+    expect(values(r.requestHeaders, 'x-meshtrace-kind')).toEqual(['server']);
+    expect(values(r.requestHeaders, 'x-meshtrace-direction')).toEqual(['inbound']);
   });
 });

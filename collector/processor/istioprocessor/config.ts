@@ -11,6 +11,8 @@
  *       convert_status_code: true
  *       rename_user_agent: true
  *       service_name_from_canonical: true
+ *       waypoint_destination_service: true
+ *       waypoint_client_spans: true
  *       generic_service_names: ["", "unknown_service", "unknown_service:*", "istio-proxy", "istio-proxy.*", "OTLPResourceNoServiceName"]
  */
 import type { ConfigIssues } from '../../config/issues.js';
@@ -29,6 +31,17 @@ export interface IstioProcessorConfig {
   rename_user_agent: boolean;
   /** `service.name` from `istio.canonical_service` (+ `.<istio.namespace>`) when it is generic. */
   service_name_from_canonical: boolean;
+  /**
+   * Ambient waypoint spans under the destination service's `service.name` (not `waypoint.<ns>`),
+   * with the waypoint in `meshtrace.waypoint` and the caller in `meshtrace.source`.
+   */
+  waypoint_destination_service: boolean;
+  /**
+   * For a waypoint span whose caller is known (Istio ≥ 1.29 tags), a synthesized CLIENT span of
+   * the calling service as its parent, so that service maps built from client → server pairs
+   * (Tempo, Jaeger) draw the edge caller → destination (docs/istio-processor.md).
+   */
+  waypoint_client_spans: boolean;
   /**
    * Resource `service.name` values that mean "the tracer did not know the workload". An entry
    * ending in `*` matches by prefix. A missing `service.name` always counts as generic.
@@ -53,6 +66,8 @@ export function defaultIstioProcessorConfig(): IstioProcessorConfig {
     convert_status_code: true,
     rename_user_agent: true,
     service_name_from_canonical: true,
+    waypoint_destination_service: true,
+    waypoint_client_spans: true,
     generic_service_names: [...DEFAULT_GENERIC_SERVICE_NAMES],
   };
 }
@@ -64,6 +79,8 @@ const BOOL_KEYS = [
   'convert_status_code',
   'rename_user_agent',
   'service_name_from_canonical',
+  'waypoint_destination_service',
+  'waypoint_client_spans',
 ] as const;
 
 const KNOWN_KEYS: readonly string[] = [...BOOL_KEYS, 'generic_service_names'];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigIssues } from '../../config/issues.js';
 import { nullLogger } from '../../telemetry/logger.js';
 import { CollectorMetrics } from '../../telemetry/metrics.js';
+import { ambientModel } from '../../../test/fixtures/ambient/load.js';
 import type { TraceData } from '../../pdata/model.js';
 import { fixtureModel } from '../../../test/fixtures/envoy/load.js';
 import { DEFAULT_GENERIC_SERVICE_NAMES, defaultIstioProcessorConfig } from './config.js';
@@ -28,6 +29,8 @@ describe('istio processor config', () => {
       convert_status_code: true,
       rename_user_agent: true,
       service_name_from_canonical: true,
+      waypoint_destination_service: true,
+      waypoint_client_spans: true,
       generic_service_names: [...DEFAULT_GENERIC_SERVICE_NAMES],
     });
   });
@@ -40,6 +43,8 @@ describe('istio processor config', () => {
       convert_status_code: false,
       rename_user_agent: false,
       service_name_from_canonical: false,
+      waypoint_destination_service: false,
+      waypoint_client_spans: false,
       generic_service_names: ['envoy', 'proxy-*'],
     });
     expect(issues.errors).toEqual([]);
@@ -50,6 +55,8 @@ describe('istio processor config', () => {
       convert_status_code: false,
       rename_user_agent: false,
       service_name_from_canonical: false,
+      waypoint_destination_service: false,
+      waypoint_client_spans: false,
       generic_service_names: ['envoy', 'proxy-*'],
     });
   });
@@ -57,6 +64,7 @@ describe('istio processor config', () => {
   it.each([
     [{ set_peer_service: 'yes' }, 'processors.istio.set_peer_service: expected true or false, got "yes"'],
     [{ convert_status_code: 1 }, 'processors.istio.convert_status_code: expected true or false, got 1'],
+    [{ waypoint_client_spans: 'auto' }, 'processors.istio.waypoint_client_spans: expected true or false, got "auto"'],
     [{ generic_service_names: 'istio-proxy' }, 'processors.istio.generic_service_names: expected a list of strings, got "istio-proxy"'],
     [{ generic_service_names: ['ok', 5] }, 'processors.istio.generic_service_names[1]: expected a string, got 5'],
     [{ set_peer_servise: true }, 'processors.istio: has invalid keys: set_peer_servise'],
@@ -104,5 +112,16 @@ describe('istioProcessorFactory', () => {
     expect(text).toContain('meshtrace_processor_istio_corrected_spans_total{processor="istio",rule="status_code"} 3');
     expect(text).toContain('meshtrace_processor_istio_corrected_spans_total{processor="istio/edge",rule="span_kind"} 1');
     expect(text).not.toContain('rule="service_name"');
+  });
+
+  it('counts waypoint spans moved to their destination service and the CLIENT spans added for them', async () => {
+    const metrics = new CollectorMetrics();
+    const next = { consumeTraces: async () => {} };
+    const p = istioProcessorFactory.create(defaultIstioProcessorConfig(), { id: 'istio', logger: nullLogger(), metrics }, next);
+    await p.consumeTraces(ambientModel('bookinfo-ambient-1.29.zipkin'));
+    const text = await metrics.text();
+    // Three waypoint spans leave `waypoint.bookinfo`; productpage, the known caller of two, gets two CLIENT spans.
+    expect(text).toContain('meshtrace_processor_istio_corrected_spans_total{processor="istio",rule="waypoint_service"} 3');
+    expect(text).toContain('meshtrace_processor_istio_corrected_spans_total{processor="istio",rule="waypoint_client"} 2');
   });
 });

@@ -15,7 +15,7 @@ function correctedCounter(metrics: CollectorMetrics): client.Counter<'processor'
   if (existing) return existing as client.Counter<'processor' | 'rule'>;
   return new client.Counter({
     name: CORRECTED_METRIC,
-    help: 'Spans the istio processor changed, by rule (span_kind, direction, peer_service, status_code, user_agent, service_name).',
+    help: 'Spans the istio processor changed, by rule (span_kind, direction, peer_service, status_code, user_agent, service_name, waypoint_service), and CLIENT spans it added for waypoint spans (waypoint_client).',
     labelNames: ['processor', 'rule'] as const,
     registers: [metrics.registry],
   });
@@ -37,6 +37,8 @@ export const istioProcessorFactory: Factory<IstioProcessorConfig, TracesProcesso
       if (c.statusCode) counter.inc({ processor, rule: 'status_code' }, c.statusCode);
       if (c.userAgent) counter.inc({ processor, rule: 'user_agent' }, c.userAgent);
       if (c.serviceName) counter.inc({ processor, rule: 'service_name' }, c.serviceName);
+      if (c.waypointService) counter.inc({ processor, rule: 'waypoint_service' }, c.waypointService);
+      if (c.waypointClient) counter.inc({ processor, rule: 'waypoint_client' }, c.waypointClient);
     };
     return new IstioProcessor(cfg, next, { onCounts, logger: settings.logger });
   },

@@ -245,9 +245,9 @@ describe('IstioProcessor as a pipeline component', () => {
     const td = fixtureModel('productpage-sidecar');
     await p.consumeTraces(td);
     expect(sink.received).toEqual([td]);
-    expect(seen).toEqual([{ spanKind: 1, direction: 3, peerService: 2, statusCode: 3, userAgent: 3, serviceName: 0 }]);
+    expect(seen).toEqual([{ spanKind: 1, direction: 3, peerService: 2, statusCode: 3, userAgent: 3, serviceName: 0, waypointService: 0, waypointClient: 0 }]);
     await p.consumeTraces(fixtureModel('sdk-spans'));
-    expect(seen[1]).toEqual({ spanKind: 0, direction: 0, peerService: 0, statusCode: 0, userAgent: 0, serviceName: 0 });
+    expect(seen[1]).toEqual({ spanKind: 0, direction: 0, peerService: 0, statusCode: 0, userAgent: 0, serviceName: 0, waypointService: 0, waypointClient: 0 });
   });
 
   it('passes a request it cannot process on unchanged rather than losing it, and logs why', async () => {

@@ -8,9 +8,13 @@
  * the same canonical service, the resource is renamed; when they name several (spans from
  * different proxies under one generic name), the resource is split so that each span ends up
  * under its own workload's name. Spans without a canonical service keep the original resource.
+ * Ambient waypoint spans are named after the service the waypoint acted for in the same way
+ * (one waypoint's resource holds the spans of every service it serves), and when their caller is
+ * known they get a synthesized CLIENT parent under the caller's name (waypoint.ts,
+ * docs/istio-processor.md).
  */
 import type { AnyValue, KeyValue, ResourceSpans, ScopeSpans, Span, TraceData } from '../../pdata/model.js';
-import { getStringAttr, setAttr, SpanKind } from '../../pdata/model.js';
+import { getStringAttr, setAttr, SpanKind, StatusCode } from '../../pdata/model.js';
 import type { TraceConsumer, TracesProcessor } from '../../component/component.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { IstioProcessorConfig } from './config.js';
@@ -21,11 +25,23 @@ import {
   directionFromStamp,
   GenericServiceNames,
   isEnvoySpan,
-  isUsableCanonical,
+  isWaypointSpan,
   parseStatusCode,
   serviceNameFromCanonical,
   PeerServiceCache,
 } from './rules.js';
+import { synthesizedClientSpanId, WaypointClusterNames, waypointName, waypointSource } from './waypoint.js';
+
+/** The instrumentation scope of the CLIENT spans this processor synthesizes for waypoint spans. */
+export const SYNTHESIZED_SCOPE = { name: 'meshtrace/istioprocessor' } as const;
+
+/**
+ * Tags of a waypoint span that describe the request itself and so hold for the caller's side
+ * too: copied onto its synthesized CLIENT span (status codes feed the maps' error rates).
+ */
+function isRequestTag(key: string): boolean {
+  return key.startsWith('http.') || key === 'guid:x-request-id' || key === 'response_flags' || key === 'user_agent.original';
+}
 
 /** How many spans each rule changed (reset by the caller). */
 export class CorrectionCounts {
@@ -35,6 +51,8 @@ export class CorrectionCounts {
   statusCode = 0;
   userAgent = 0;
   serviceName = 0;
+  waypointService = 0;
+  waypointClient = 0;
 
   reset(): void {
     this.spanKind = 0;
@@ -43,6 +61,8 @@ export class CorrectionCounts {
     this.statusCode = 0;
     this.userAgent = 0;
     this.serviceName = 0;
+    this.waypointService = 0;
+    this.waypointClient = 0;
   }
 }
 
@@ -110,11 +130,23 @@ export function correctSpan(
   }
 }
 
+/** A CLIENT span synthesized for a waypoint span, and the calling service it belongs to. */
+interface SynthesizedSpan {
+  service: string;
+  span: Span;
+}
+
 /** The processor proper: rules over every span of a request, then the next consumer. */
 export class IstioProcessor implements TracesProcessor {
   private readonly facts = new SpanFacts();
   private readonly peers = new PeerServiceCache();
+  private readonly waypoints = new WaypointClusterNames();
   private readonly genericNames: GenericServiceNames;
+  private readonly isGeneric: (name: string | undefined) => boolean;
+  /** Per resource: the service name each span should be under (undefined: stays), in span order. */
+  private readonly targets: (string | undefined)[] = [];
+  /** CLIENT spans synthesized while processing one request, added at its end. */
+  private readonly synthesized: SynthesizedSpan[] = [];
   readonly counts = new CorrectionCounts();
 
   constructor(
@@ -127,6 +159,7 @@ export class IstioProcessor implements TracesProcessor {
     } = {},
   ) {
     this.genericNames = new GenericServiceNames(cfg.generic_service_names);
+    this.isGeneric = (name) => this.genericNames.matches(name);
   }
 
   async start(): Promise<void> {}
@@ -149,89 +182,164 @@ export class IstioProcessor implements TracesProcessor {
   process(td: TraceData): void {
     const list = td.resourceSpans;
     let split: ResourceSpans[] | undefined;
-    for (let r = 0; r < list.length; r++) {
-      const rs = list[r];
-      const extra = this.processResource(rs);
-      if (extra !== undefined) {
-        if (split === undefined) split = list.slice(0, r);
-        if (rs.scopeSpans.length > 0) split.push(rs);
-        for (const e of extra) split.push(e);
-      } else if (split !== undefined) {
-        split.push(rs);
+    try {
+      for (let r = 0; r < list.length; r++) {
+        const rs = list[r];
+        const extra = this.processResource(rs);
+        if (extra !== undefined) {
+          if (split === undefined) split = list.slice(0, r);
+          if (rs.scopeSpans.length > 0) split.push(rs);
+          for (const e of extra) split.push(e);
+        } else if (split !== undefined) {
+          split.push(rs);
+        }
       }
+    } finally {
+      // Even after a failure: a waypoint span re-parented under a synthesized span needs it.
+      if (split !== undefined) td.resourceSpans = split;
+      if (this.synthesized.length > 0) this.appendSynthesized(td);
     }
-    if (split !== undefined) td.resourceSpans = split;
   }
 
   /**
    * Corrects the spans of one resource; returns extra resources to add when the resource had to
-   * be split by canonical service (rare: several proxies under one generic name).
+   * be split by service (several proxies under one generic name, or a waypoint's spans for
+   * several destination services).
    */
   private processResource(rs: ResourceSpans): ResourceSpans[] | undefined {
     const cfg = this.cfg;
     const f = this.facts;
-    const renaming =
-      cfg.service_name_from_canonical && this.genericNames.matches(getStringAttr(rs.resource?.attributes, ATTR.serviceName));
-    // Canonical service / namespace of the first Envoy span that names one, and whether every
-    // span of the resource agrees with it.
-    let canonical: string | undefined;
-    let namespace: string | undefined;
+    const resourceName = getStringAttr(rs.resource?.attributes, ATTR.serviceName);
+    const renaming = cfg.service_name_from_canonical && this.genericNames.matches(resourceName);
+    const targets = this.targets;
+    targets.length = 0;
+    // The first target, and whether every span of the resource moves to it.
+    let first: string | undefined;
     let uniform = true;
-    let spanTotal = 0;
-    let named = 0; // Envoy spans naming a usable canonical service
 
     const scopes = rs.scopeSpans;
     for (let s = 0; s < scopes.length; s++) {
       const spans = scopes[s].spans;
       for (let i = 0; i < spans.length; i++) {
         const span = spans[i];
-        spanTotal++;
         readSpanFacts(span.attributes, f);
-        if (!isEnvoySpan(f)) {
-          if (renaming) uniform = false;
-          continue;
-        }
-        correctSpan(span, f, cfg, this.counts, this.peers);
-        if (renaming) {
-          if (!isUsableCanonical(f.canonicalService)) {
-            uniform = false;
-          } else {
-            named++;
-            if (canonical === undefined) {
-              canonical = f.canonicalService;
-              namespace = f.namespace;
-            } else if (canonical !== f.canonicalService || namespace !== f.namespace) {
-              uniform = false;
-            }
+        let target: string | undefined;
+        if (isEnvoySpan(f)) {
+          correctSpan(span, f, cfg, this.counts, this.peers);
+          if (isWaypointSpan(f)) {
+            target = this.handleWaypointSpan(span, f, resourceName);
+            if (target !== undefined && target !== resourceName) this.counts.waypointService++;
+          } else if (renaming) {
+            target = serviceNameFromCanonical(f.canonicalService, f.namespace);
+            if (target !== undefined) this.counts.serviceName++;
           }
         }
+        // Already under the right name (a second pass, or a waypoint named after its service).
+        if (target === resourceName) target = undefined;
+        targets.push(target);
+        if (target === undefined) uniform = false;
+        else if (first === undefined) first = target;
+        else if (target !== first) uniform = false;
       }
     }
-    // Nothing names a workload (e.g. SDK spans under `unknown_service`): leave the resource be.
-    if (!renaming || named === 0) return undefined;
-    if (uniform && canonical !== undefined) {
-      const name = serviceNameFromCanonical(canonical, namespace)!;
+    // Nothing moves (e.g. SDK spans under `unknown_service`): leave the resource be.
+    if (first === undefined) return undefined;
+    if (uniform) {
       if (!rs.resource) rs.resource = { attributes: [] };
       else if (!rs.resource.attributes) rs.resource.attributes = [];
-      setAttr(rs.resource.attributes, ATTR.serviceName, { stringValue: name });
-      this.counts.serviceName += spanTotal;
+      setAttr(rs.resource.attributes, ATTR.serviceName, { stringValue: first });
       return undefined;
     }
-    return this.splitByCanonical(rs);
+    return this.splitByTarget(rs);
   }
 
   /**
-   * Moves the spans naming a canonical service into one new resource per service name (a copy of
-   * the original resource with `service.name` replaced); the rest stay in `rs`.
+   * The waypoint rules beyond kind and direction (correctSpan did those): the waypoint's name and
+   * the caller into attributes, the synthesized CLIENT span. Returns the service name the span
+   * belongs under, or undefined to leave it where it is.
    */
-  private splitByCanonical(rs: ResourceSpans): ResourceSpans[] | undefined {
-    const f = this.facts;
+  private handleWaypointSpan(span: Span, f: SpanFacts, resourceName: string | undefined): string | undefined {
+    const cfg = this.cfg;
+    if (!cfg.waypoint_destination_service && !cfg.waypoint_client_spans) return undefined;
+    const destination = this.waypoints.destination(f, resourceName);
+    const source = waypointSource(f);
+    const waypoint = f.waypointName ?? waypointName(f, resourceName, this.isGeneric);
+    if (cfg.waypoint_destination_service) {
+      const attrs = span.attributes;
+      if (f.waypointName === undefined && waypoint !== undefined) attrs.push({ key: ATTR.meshtraceWaypoint, value: { stringValue: waypoint } });
+      if (source !== undefined && !f.hasMeshtraceSource) attrs.push({ key: ATTR.meshtraceSource, value: { stringValue: source } });
+    }
+    if (cfg.waypoint_client_spans && source !== undefined && destination !== undefined) {
+      this.synthesizeClient(span, source, destination, waypoint);
+    }
+    return cfg.waypoint_destination_service ? destination : undefined;
+  }
+
+  /**
+   * Inserts a CLIENT span of the calling service between the waypoint span and its parent: same
+   * trace, times, name and request tags, `peer.service` = the destination. Service maps built
+   * from client → server pairs then draw caller → destination. Its ID is a fixed function of the
+   * waypoint span's, so a span already given one (a second pass) is recognised and left alone.
+   */
+  private synthesizeClient(span: Span, source: string, destination: string, waypoint: string | undefined): void {
+    if (!span.spanId || span.spanId.length !== 8) return;
+    const id = synthesizedClientSpanId(span.spanId);
+    if (span.parentSpanId && span.parentSpanId.length === 8 && Buffer.compare(span.parentSpanId, id) === 0) return;
+    const attributes: KeyValue[] = [];
+    // The values are shared, not copied: components replace attributes, they never edit values.
+    for (const kv of span.attributes) if (isRequestTag(kv.key)) attributes.push({ key: kv.key, value: kv.value });
+    attributes.push({ key: ATTR.peerService, value: { stringValue: destination } });
+    attributes.push({ key: ATTR.meshtraceDirection, value: { stringValue: 'outbound' } });
+    attributes.push({ key: ATTR.meshtraceSynthesized, value: { boolValue: true } });
+    if (waypoint !== undefined) attributes.push({ key: ATTR.meshtraceWaypoint, value: { stringValue: waypoint } });
+    const client: Span = {
+      traceId: span.traceId,
+      spanId: id,
+      parentSpanId: span.parentSpanId ?? new Uint8Array(0),
+      traceState: span.traceState,
+      flags: span.flags,
+      name: span.name,
+      kind: SpanKind.CLIENT,
+      startTimeUnixNano: span.startTimeUnixNano,
+      endTimeUnixNano: span.endTimeUnixNano,
+      attributes,
+      status: span.status ? { code: span.status.code ?? StatusCode.UNSET, message: span.status.message } : undefined,
+    };
+    span.parentSpanId = id;
+    this.synthesized.push({ service: source, span: client });
+    this.counts.waypointClient++;
+  }
+
+  /** Adds the synthesized spans of this request, one resource per calling service. */
+  private appendSynthesized(td: TraceData): void {
     const groups = new Map<string, ResourceSpans>();
+    for (const { service, span } of this.synthesized) {
+      let group = groups.get(service);
+      if (!group) {
+        group = {
+          resource: { attributes: [{ key: ATTR.serviceName, value: { stringValue: service } }] },
+          scopeSpans: [{ scope: { ...SYNTHESIZED_SCOPE }, spans: [] }],
+        };
+        groups.set(service, group);
+        td.resourceSpans.push(group);
+      }
+      group.scopeSpans[0].spans.push(span);
+    }
+    this.synthesized.length = 0;
+  }
+
+  /**
+   * Moves the spans with a target name (this.targets, in span order) into one new resource per
+   * name (a copy of the original resource with `service.name` replaced); the rest stay in `rs`.
+   */
+  private splitByTarget(rs: ResourceSpans): ResourceSpans[] | undefined {
+    const targets = this.targets;
+    const groups = new Map<string, ResourceSpans>();
+    let t = 0;
     for (const ss of rs.scopeSpans) {
       const keep: Span[] = [];
       for (const span of ss.spans) {
-        readSpanFacts(span.attributes, f);
-        const name = isEnvoySpan(f) ? serviceNameFromCanonical(f.canonicalService, f.namespace) : undefined;
+        const name = targets[t++];
         if (name === undefined) {
           keep.push(span);
           continue;
@@ -247,7 +355,6 @@ export class IstioProcessor implements TracesProcessor {
           group.scopeSpans.push(target);
         }
         target.spans.push(span);
-        this.counts.serviceName++;
       }
       ss.spans = keep;
     }

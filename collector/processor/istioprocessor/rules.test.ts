@@ -21,6 +21,7 @@ const SIDECAR = 'sidecar~10.244.0.25~productpage-v1-6f89b6c557-sg2bc.bookinfo~bo
 const GATEWAY = 'router~10.244.0.14~istio-ingressgateway-79788cd94-wgmsp.istio-system~istio-system.svc.cluster.local';
 const OUT_REVIEWS = 'outbound|9080||reviews.bookinfo.svc.cluster.local';
 const IN_9080 = 'inbound|9080||';
+const WAYPOINT = 'waypoint~10.244.0.28~waypoint-5b7c754ccb-55jwk.bookinfo~bookinfo.svc.cluster.local';
 
 function attrs(tags: Record<string, string | number>): KeyValue[] {
   return Object.entries(tags).map(([key, v]) => ({
@@ -139,7 +140,11 @@ describe('clusterDirection', () => {
     ['outbound|443||api.github.com', 'outbound'],
     ['PassthroughCluster', 'outbound'],
     ['BlackHoleCluster', 'outbound'],
-    ['inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local', undefined],
+    ['inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local', 'inbound'],
+    ['inbound-vip|9080|http/v1|reviews.bookinfo.svc.cluster.local', 'inbound'],
+    ['inbound-pod|9080||10.244.2.9', 'inbound'],
+    ['encap', undefined],
+    ['inbound-vipx|9080|http|reviews', undefined],
     ['serving-tests/tracing-bdectujw', undefined],
     ['outbound', undefined],
     ['Outbound|9080||reviews', undefined],
@@ -192,7 +197,16 @@ describe('decideKind and decideDirection', () => {
     ['forged server stamp on an outbound sidecar span', { node_id: SIDECAR, upstream_cluster: OUT_REVIEWS, 'meshtrace.kind': 'server', 'meshtrace.direction': 'inbound' }, C, 'outbound'],
     ['unknown stamp values fall back to the cluster', { node_id: SIDECAR, upstream_cluster: IN_9080, 'meshtrace.kind': 'producer', 'meshtrace.direction': 'sideways' }, S, 'inbound'],
     ['unknown stamps and nothing else', { component: 'proxy', 'meshtrace.kind': 'producer', 'meshtrace.direction': 'up' }, 0, undefined],
-    ['ambient waypoint cluster is not interpreted', { node_id: 'waypoint~10.244.0.28~w.bookinfo~bookinfo.svc.cluster.local', upstream_cluster: 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' }, 0, undefined],
+    // Ambient waypoints: one span per hop, the destination side; the node decides over stamps and clusters.
+    ['waypoint node and VIP cluster', { node_id: WAYPOINT, upstream_cluster: 'inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local' }, S, 'inbound'],
+    ['waypoint routing to a service it does not serve', { node_id: WAYPOINT, upstream_cluster: OUT_REVIEWS }, S, 'inbound'],
+    ['waypoint direct pod access (encap)', { node_id: WAYPOINT, upstream_cluster: 'encap' }, S, 'inbound'],
+    ['waypoint with a client stamp forwarded by the caller', { node_id: WAYPOINT, upstream_cluster: OUT_REVIEWS, 'meshtrace.kind': 'client', 'meshtrace.direction': 'outbound' }, S, 'inbound'],
+    ['no node id: VIP cluster alone marks a waypoint', { component: 'proxy', upstream_cluster: 'inbound-vip|80|http|bookinfo-gateway-istio.bookinfo.svc.cluster.local' }, S, 'inbound'],
+    ['no node id: old waypoint pod cluster', { component: 'proxy', 'upstream_cluster.name': 'inbound-pod|9080||10.244.2.9' }, S, 'inbound'],
+    ['no node id, client stamp, VIP cluster: still the waypoint rule', { upstream_cluster: 'inbound-vip|9080|http|r.b.svc.cluster.local', 'meshtrace.kind': 'client' }, S, 'inbound'],
+    ['a sidecar node id is never a waypoint, whatever the cluster', { node_id: SIDECAR, upstream_cluster: 'inbound-vip|9080|http|r.b.svc.cluster.local', 'meshtrace.kind': 'client' }, S, 'inbound'],
+    ['a sidecar node with encap tells nothing', { node_id: SIDECAR, upstream_cluster: 'encap' }, 0, undefined],
     ['non-Istio Envoy (Kourier)', { component: 'proxy', node_id: '3scale-kourier-gateway', upstream_cluster: 'serving-tests/tracing-bdectujw' }, 0, undefined],
     ['SDK span', { 'http.method': 'GET' }, 0, undefined],
   ];

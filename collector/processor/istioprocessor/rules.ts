@@ -4,6 +4,11 @@
  * the evidence cannot be interpreted, and the processor then leaves the span as it is.
  *
  * Span kind / direction, strongest evidence first:
+ *  0. an ambient waypoint (`waypoint~` node, or an `inbound-vip|` / `inbound-pod|` cluster when
+ *     the node id is missing): SERVER/inbound, always. The waypoint's one span per hop is the
+ *     destination side (it acts for the destination service; Istio builds its chains on an
+ *     INBOUND listener), and the filter stamps it so; a contrary stamp was forwarded by the
+ *     calling proxy or forged (see waypoint.ts);
  *  1. the meshtrace filter's stamps `meshtrace.kind` (server|client) and `meshtrace.direction`
  *     (inbound|outbound) — unless a sidecar's own cluster contradicts them: the filter replaces
  *     the headers on every proxy it runs on, so a contradiction means the stamp was forwarded
@@ -59,13 +64,15 @@ export function directionFromStamp(v: string | undefined): Direction | undefined
 
 /**
  * Direction of an Istio cluster name: `inbound|9080||`, `inbound|9080|http|productpage.default.svc.cluster.local`
- * (older Istio), `InboundPassthroughCluster[Ipv4|Ipv6]` → inbound; `outbound|9080||reviews.default.svc.cluster.local`,
- * `outbound|9080|v1|…`, `PassthroughCluster`, `BlackHoleCluster` → outbound. Anything else
- * (ambient `inbound-vip|…`, non-Istio clusters like `ns/service`) → undefined.
+ * (older Istio), `InboundPassthroughCluster[Ipv4|Ipv6]`, and a waypoint's `inbound-vip|…` / `inbound-pod|…`
+ * → inbound; `outbound|9080||reviews.default.svc.cluster.local`, `outbound|9080|v1|…`, `PassthroughCluster`,
+ * `BlackHoleCluster` → outbound. Anything else (a waypoint's `encap`, non-Istio clusters like
+ * `ns/service`) → undefined.
  */
 export function clusterDirection(cluster: string | undefined): Direction | undefined {
   if (cluster === undefined) return undefined;
   if (cluster.startsWith('inbound|')) return 'inbound';
+  if (isWaypointCluster(cluster)) return 'inbound';
   if (cluster.startsWith('outbound|')) return 'outbound';
   if (cluster.startsWith('InboundPassthroughCluster')) return 'inbound';
   if (cluster === 'PassthroughCluster' || cluster === 'BlackHoleCluster') return 'outbound';
@@ -80,6 +87,25 @@ export function spanClusterDirection(f: SpanFacts): Direction | undefined {
 /** Istio gateways (ingress and egress) run with a node ID of type `router`. */
 export function isGatewayNode(nodeId: string | undefined): boolean {
   return nodeId !== undefined && nodeId.startsWith('router~');
+}
+
+/** Istio ambient waypoints run with a node ID of type `waypoint` (see waypoint.ts). */
+export function isWaypointNode(nodeId: string | undefined): boolean {
+  return nodeId !== undefined && nodeId.startsWith('waypoint~');
+}
+
+/** Clusters only a waypoint has: towards a service VIP, or (Istio 1.18–1.21) towards a pod. */
+export function isWaypointCluster(cluster: string | undefined): boolean {
+  return cluster !== undefined && (cluster.startsWith('inbound-vip|') || cluster.startsWith('inbound-pod|'));
+}
+
+/**
+ * A waypoint's span: by its node id, or by its cluster when the node id is missing. A span with
+ * another proxy's node id is never one, whatever its cluster says.
+ */
+export function isWaypointSpan(f: SpanFacts): boolean {
+  if (f.nodeId) return isWaypointNode(f.nodeId);
+  return isWaypointCluster(f.upstreamCluster) || isWaypointCluster(f.upstreamClusterName);
 }
 
 function kindOfDirection(d: Direction): number {
@@ -102,6 +128,7 @@ function isStale(stamped: Direction, f: SpanFacts): boolean {
 
 /** The span kind the span should have (SpanKind.SERVER / CLIENT), or 0 when nothing tells. */
 export function decideKind(f: SpanFacts): number {
+  if (isWaypointSpan(f)) return SpanKind.SERVER;
   const stamped = kindFromStamp(f.meshtraceKind);
   if (stamped !== 0 && !isStale(directionOfKind(stamped), f)) return stamped;
   if (isGatewayNode(f.nodeId)) return SpanKind.SERVER;
@@ -111,6 +138,7 @@ export function decideKind(f: SpanFacts): number {
 
 /** The traffic direction of the span, or undefined when nothing tells. */
 export function decideDirection(f: SpanFacts): Direction | undefined {
+  if (isWaypointSpan(f)) return 'inbound';
   const stamped = directionFromStamp(f.meshtraceDirection);
   if (stamped !== undefined && !isStale(stamped, f)) return stamped;
   const kindStamp = kindFromStamp(f.meshtraceKind);
@@ -123,17 +151,17 @@ export function decideDirection(f: SpanFacts): Direction | undefined {
 }
 
 /**
- * The service an outbound cluster points to, as OpenTelemetry's `peer.service`:
- * `outbound|9080||reviews.default.svc.cluster.local` and `outbound|9080|v1|reviews.default.svc.cluster.local`
- * → `reviews` (the Kubernetes service, whatever the cluster domain); a ServiceEntry host outside
- * the cluster (`outbound|443||api.example.com`) → the host itself. Wildcard or empty hosts, a
- * port that is not a number, or any other shape → undefined.
+ * The host of an Istio cluster name `<prefix><port>|<subset>|<host>`: `outbound|9080||reviews.default.svc.cluster.local`,
+ * `outbound|9080|v1|…`, and a waypoint's `inbound-vip|9080|http|…` / `inbound-vip|9080|http/v1|…`. Undefined when
+ * the name has another prefix or shape, the port is not a number, or the host is empty, a wildcard
+ * (`*.example.com`), or not a DNS name (letters, digits, `-`, `.`; no leading or trailing dot).
  */
-export function peerServiceFromCluster(cluster: string | undefined): string | undefined {
-  if (cluster === undefined || !cluster.startsWith('outbound|')) return undefined;
-  const portEnd = cluster.indexOf('|', 9);
-  if (portEnd <= 9) return undefined;
-  for (let i = 9; i < portEnd; i++) {
+export function istioClusterHost(cluster: string | undefined, prefix: string): string | undefined {
+  if (cluster === undefined || !cluster.startsWith(prefix)) return undefined;
+  const portStart = prefix.length;
+  const portEnd = cluster.indexOf('|', portStart);
+  if (portEnd <= portStart) return undefined;
+  for (let i = portStart; i < portEnd; i++) {
     const c = cluster.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
   }
@@ -147,36 +175,86 @@ export function peerServiceFromCluster(cluster: string | undefined): string | un
     const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
     if (!ok) return undefined;
   }
-  const firstDot = cluster.indexOf('.', hostStart);
-  if (firstDot === hostStart || cluster.charCodeAt(cluster.length - 1) === 46) return undefined;
-  // <service>.<namespace>.svc.<cluster domain>
-  if (firstDot > 0) {
-    const secondDot = cluster.indexOf('.', firstDot + 1);
-    if (secondDot > firstDot + 1 && cluster.startsWith('.svc.', secondDot) && secondDot + 5 < cluster.length) {
-      return cluster.slice(hostStart, firstDot);
-    }
-  }
+  if (cluster.charCodeAt(hostStart) === 46 || cluster.charCodeAt(cluster.length - 1) === 46) return undefined;
   return cluster.slice(hostStart);
 }
 
 /**
- * peerServiceFromCluster behind a small bounded memory: the spans of a proxy name the same few
- * clusters over and over, so most lookups skip the scan and share one string. At most
+ * For a Kubernetes service host `<service>.<namespace>.svc.<cluster domain>`, the index of the dot
+ * that ends the namespace; -1 for any other host (a ServiceEntry host such as `api.example.com`).
+ */
+function kubernetesNamespaceEnd(host: string): number {
+  const firstDot = host.indexOf('.');
+  if (firstDot <= 0) return -1;
+  const secondDot = host.indexOf('.', firstDot + 1);
+  if (secondDot > firstDot + 1 && host.startsWith('.svc.', secondDot) && secondDot + 5 < host.length) return secondDot;
+  return -1;
+}
+
+/** Whether `host` has the form `<service>.<namespace>.svc.<cluster domain>`. */
+export function isKubernetesServiceHost(host: string | undefined): boolean {
+  return host !== undefined && kubernetesNamespaceEnd(host) > 0;
+}
+
+/**
+ * The service an outbound cluster points to, as OpenTelemetry's `peer.service`:
+ * `outbound|9080||reviews.default.svc.cluster.local` and `outbound|9080|v1|reviews.default.svc.cluster.local`
+ * → `reviews` (the Kubernetes service, whatever the cluster domain); a ServiceEntry host outside
+ * the cluster (`outbound|443||api.example.com`) → the host itself. Wildcard or empty hosts, a
+ * port that is not a number, or any other shape → undefined.
+ */
+export function peerServiceFromCluster(cluster: string | undefined): string | undefined {
+  const host = istioClusterHost(cluster, 'outbound|');
+  if (host === undefined) return undefined;
+  return kubernetesNamespaceEnd(host) > 0 ? host.slice(0, host.indexOf('.')) : host;
+}
+
+/**
+ * The service name a host stands for, in the form Istio names its proxies' services
+ * (`<service>.<namespace>`, as `service_name_from_canonical` does): `reviews.bookinfo.svc.cluster.local`
+ * → `reviews.bookinfo`; a ServiceEntry host stays whole (`api.example.com`); an IPv4 address
+ * (a waypoint's pod target) names no service → undefined.
+ */
+export function serviceNameOfHost(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  const nsEnd = kubernetesNamespaceEnd(host);
+  if (nsEnd > 0) return host.slice(0, nsEnd);
+  let digitsAndDots = true;
+  for (let i = 0; i < host.length && digitsAndDots; i++) {
+    const c = host.charCodeAt(i);
+    digitsAndDots = c === 46 || (c >= 48 && c <= 57);
+  }
+  return digitsAndDots ? undefined : host;
+}
+
+/**
+ * A pure function of a cluster name behind a small bounded memory: the spans of a proxy name the
+ * same few clusters over and over, so most lookups skip the parse and share one string. At most
  * `capacity` clusters are kept; the memory starts over when full.
  */
-export class PeerServiceCache {
+export class ClusterMemo {
   private readonly known = new Map<string, string | undefined>();
 
-  constructor(private readonly capacity = 256) {}
+  constructor(
+    private readonly compute: (cluster: string) => string | undefined,
+    private readonly capacity = 256,
+  ) {}
 
   lookup(cluster: string | undefined): string | undefined {
     if (cluster === undefined) return undefined;
     const hit = this.known.get(cluster);
     if (hit !== undefined || this.known.has(cluster)) return hit;
-    const peer = peerServiceFromCluster(cluster);
+    const value = this.compute(cluster);
     if (this.known.size >= this.capacity) this.known.clear();
-    this.known.set(cluster, peer);
-    return peer;
+    this.known.set(cluster, value);
+    return value;
+  }
+}
+
+/** peerServiceFromCluster memoised (see ClusterMemo). */
+export class PeerServiceCache extends ClusterMemo {
+  constructor(capacity = 256) {
+    super(peerServiceFromCluster, capacity);
   }
 
   /** `peer.service` from the span's cluster tags (`upstream_cluster`, then `upstream_cluster.name`). */

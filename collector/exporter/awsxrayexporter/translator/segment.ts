@@ -60,6 +60,11 @@ export const MESH_ANNOTATIONS: ReadonlyMap<string, string> = new Map([
   ['meshtrace.direction', 'meshtrace_direction'],
   ['meshtrace.kind', 'meshtrace_kind'],
   ['upstream_cluster', 'upstream_cluster'],
+  // Ambient waypoint spans (istio processor): the caller, the waypoint, Istio 1.29's source tags.
+  ['meshtrace.source', 'meshtrace_source'],
+  ['meshtrace.waypoint', 'meshtrace_waypoint'],
+  ['istio.source_workload', 'istio_source_workload'],
+  ['istio.source_namespace', 'istio_source_namespace'],
 ]);
 
 /** X-Ray indexes at most 50 annotations per trace; more per document is pointless. */

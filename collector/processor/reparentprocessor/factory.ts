@@ -1,0 +1,67 @@
+/**
+ * Factory of the `reparent` processor: healed CLIENT spans under their SERVER span.
+ */
+import client from 'prom-client';
+import type { Factory, TraceConsumer } from '../../component/component.js';
+import type { CollectorMetrics } from '../../telemetry/metrics.js';
+import { parseReparentConfig, type ReparentConfig } from './config.js';
+import { ReparentProcessor, type ReparentObserver } from './processor.js';
+
+const SPANS_METRIC = 'meshtrace_processor_reparent_spans_total';
+const PENDING_METRIC = 'meshtrace_processor_reparent_pending_spans';
+const SERVERS_METRIC = 'meshtrace_processor_reparent_server_spans';
+const FORGOTTEN_METRIC = 'meshtrace_processor_reparent_server_spans_forgotten_total';
+
+/** One metric of each name per registry, shared by every `reparent/<name>` instance (label `processor`). */
+function metric<T>(metrics: CollectorMetrics, name: string, make: () => T): T {
+  return (metrics.registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** The processor's metrics (shared by every `reparent/<name>` instance of one registry). */
+export function reparentObserver(metrics: CollectorMetrics, processor: string): ReparentObserver {
+  const registers = [metrics.registry];
+  const spans = metric(metrics, SPANS_METRIC, () => new client.Counter({
+    name: SPANS_METRIC,
+    help: 'Healed CLIENT spans (meshtrace.healed) passed on, by outcome: reparented, unmatched (no SERVER span within wait_duration), evicted (max_pending_spans reached), shutdown, unkeyed (not a CLIENT span or no node_id / guid:x-request-id).',
+    labelNames: ['processor', 'outcome'] as const,
+    registers,
+  }));
+  const pending = metric(metrics, PENDING_METRIC, () => new client.Gauge({
+    name: PENDING_METRIC,
+    help: 'Healed spans held waiting for their SERVER span (bounded by max_pending_spans).',
+    labelNames: ['processor'] as const,
+    registers,
+  }));
+  const servers = metric(metrics, SERVERS_METRIC, () => new client.Gauge({
+    name: SERVERS_METRIC,
+    help: 'SERVER spans remembered for healed spans that arrive after them (bounded by max_server_spans).',
+    labelNames: ['processor'] as const,
+    registers,
+  }));
+  const forgotten = metric(metrics, FORGOTTEN_METRIC, () => new client.Counter({
+    name: FORGOTTEN_METRIC,
+    help: 'SERVER spans forgotten before wait_duration because max_server_spans was reached (raise it if this grows).',
+    labelNames: ['processor'] as const,
+    registers,
+  }));
+  let lastForgotten = 0;
+  return {
+    outcome: (outcome, count) => spans.inc({ processor, outcome }, count),
+    sizes: (p, s, f) => {
+      pending.set({ processor }, p);
+      servers.set({ processor }, s);
+      if (f > lastForgotten) forgotten.inc({ processor }, f - lastForgotten);
+      lastForgotten = f;
+    },
+  };
+}
+
+export const reparentProcessorFactory: Factory<ReparentConfig, ReparentProcessor> = {
+  kind: 'processor',
+  type: 'reparent',
+  parseConfig: parseReparentConfig,
+  create(cfg: ReparentConfig, settings, next?: TraceConsumer): ReparentProcessor {
+    if (!next) throw new Error(`processor ${settings.id}: no next consumer`);
+    return new ReparentProcessor(cfg, settings, next, reparentObserver(settings.metrics, settings.id));
+  },
+};
