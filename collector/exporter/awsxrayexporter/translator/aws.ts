@@ -260,8 +260,7 @@ export function takeAwsAttribute(kv: KeyValue, f: AwsCallFacts): Take {
 
 /**
  * The `aws` block of one document: the resource part (segments) and the call facts (documents
- * that represent the call). `awsSdkSpan` decides whether `rpc.method` is the operation; the
- * caller consumes it when this returns with `usedRpcMethod`.
+ * that represent the call). `awsSdkSpan` decides whether `rpc.method` is the operation.
  */
 export function makeAwsBlock(resourceAws: AwsBlock | undefined, call: AwsCallFacts | undefined, awsSdkSpan: boolean): AwsBlock | undefined {
   if (!call) return resourceAws;
@@ -276,7 +275,7 @@ export function makeAwsBlock(resourceAws: AwsBlock | undefined, call: AwsCallFac
   return Object.keys(aws).length > 0 ? aws : undefined;
 }
 
-/** Whether `rpc.method` was written as the operation (then it is consumed). */
+/** Whether `rpc.method` is consumed: on an AWS SDK span it names the operation (aws.operation wins, as upstream). */
 export function usesRpcMethod(call: AwsCallFacts, awsSdkSpan: boolean): boolean {
-  return awsSdkSpan && call.operation === undefined && call.rpcMethod !== undefined;
+  return awsSdkSpan && call.rpcMethod !== undefined;
 }

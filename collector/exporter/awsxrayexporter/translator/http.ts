@@ -256,7 +256,7 @@ export function buildHttpBlock(f: HttpFacts, isServer: boolean, unused: KeyValue
   const block: HttpBlock = {};
   if (request.method !== undefined || request.url !== undefined || request.client_ip !== undefined || request.user_agent !== undefined) block.request = request;
   if (response.status !== undefined || response.content_length !== undefined) block.response = response;
-  return block;
+  return block.request || block.response ? block : undefined;
 }
 
 /** Whether the block shows this URL part or address (URL parts all count once there is a URL). */
