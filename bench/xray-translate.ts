@@ -8,9 +8,11 @@
  *   - mixed: the two alternating, 100 spans per request either way.
  * The baseline, measured in the same run window by window, is protobufjs encoding the same
  * TraceData to OTLP (the cost of serialising the same spans once), so the ratio means something
- * on a loaded machine.
+ * on a loaded machine. With `--against <dist dir of another build>` the other build's translator
+ * is measured in the same alternating rounds too, and the ratio of the two printed (before/after
+ * comparisons on a busy machine).
  *
- *   npm run bench:xray-translate [-- --rounds 7 --ms 400]
+ *   npm run bench:xray-translate [-- --rounds 7 --ms 400 --against /tmp/old/dist]
  */
 import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { encodeTraceRequest } from '../collector/pdata/otlp-proto.js';
@@ -22,6 +24,7 @@ function arg(name: string, def: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : def;
 }
 const ROUNDS = Number(arg('rounds', '7'));
+const AGAINST = arg('against', '');
 const MS = Number(arg('ms', '400'));
 const SPANS = 100;
 const rng = seededRng(20261205).next;
@@ -175,22 +178,35 @@ function rateOnce(fn: () => unknown): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
+type Translator = typeof createDocumentTranslator;
+const other: Translator | undefined = AGAINST
+  ? ((await import(`${AGAINST}/collector/exporter/awsxrayexporter/translator/translate.js`)) as { createDocumentTranslator: Translator }).createDocumentTranslator
+  : undefined;
+
 console.log(`awsxray translator, ${SPANS} spans per request; node ${process.version}; ${ROUNDS} alternating rounds × ${MS} ms, medians`);
 for (const kind of ['envoy', 'sdk', 'mixed'] as const) {
   const td = request(kind);
   const translate = createDocumentTranslator();
+  const translateOther = other?.();
   const docs = translate(td);
   const docBytes = docs.reduce((a, d) => a + Buffer.byteLength(d), 0);
   const b: number[] = [];
   const v: number[] = [];
+  const o: number[] = [];
   const ratios: number[] = [];
+  const vsOther: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     b.push(rateOnce(() => encodeTraceRequest(td)));
     v.push(rateOnce(() => translate(td)));
     ratios.push(v[r]! / b[r]!);
+    if (translateOther) {
+      o.push(rateOnce(() => translateOther(td)));
+      vsOther.push(v[r]! / o[r]!);
+    }
   }
   console.log(
     `${kind.padEnd(6)} translate ${fmt(median(v)).padStart(9)} spans/s   baseline protobufjs encode ${fmt(median(b)).padStart(9)} spans/s   ratio ${median(ratios).toFixed(2)}` +
-      `   (${docs.length} documents, ${Math.round(docBytes / docs.length)} B each)`,
+      `   (${docs.length} documents, ${Math.round(docBytes / docs.length)} B each)` +
+      (translateOther ? `\n       --against build ${fmt(median(o)).padStart(9)} spans/s   this build / that build ${median(vsOther).toFixed(2)}` : ''),
   );
 }

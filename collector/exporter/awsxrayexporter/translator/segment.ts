@@ -7,16 +7,7 @@
  */
 import type { AnyValue, KeyValue, Resource, Span } from '../../../pdata/model.js';
 import { SpanKind, StatusCode, idToHex, isAllZero, nanosToNumber } from '../../../pdata/model.js';
-import {
-  deterministicEpoch,
-  embeddedEpoch,
-  formatXrayTraceId,
-  needsRewrite,
-  normalizeTraceId,
-  traceIdHash,
-  traceIdHex,
-  type TraceIdEpochMode,
-} from '../traceid/epoch.js';
+import { deterministicEpoch, needsRewrite, normalizeTraceId, type TraceIdEpochMode } from '../traceid/epoch.js';
 import type { EpochLookup } from '../traceid/epoch-resolver.js';
 import { AWS_ATTRIBUTE_KEYS, AwsCallFacts, makeAwsBlock, readResource, takeAwsAttribute, usesRpcMethod, type AwsBlock, type ResourceFacts } from './aws.js';
 import { makeCause, type Cause } from './cause.js';
@@ -188,8 +179,9 @@ export function prepareResource(resource: Resource | null | undefined, opts: Seg
 /** What the one pass over a span's attributes found. */
 class SpanScan {
   readonly http = new HttpFacts();
-  readonly aws = new AwsCallFacts();
-  readonly sql = new SqlFacts();
+  /** Only spans with such attributes get these (most spans have none). */
+  aws: AwsCallFacts | undefined;
+  sql: SqlFacts | undefined;
   readonly found: Found = new Array(SLOT_COUNT);
   /** Attributes for annotations/metadata. */
   readonly rest: KeyValue[] = [];
@@ -213,8 +205,8 @@ function scanAttributes(attrs: readonly KeyValue[]): SpanScan {
     if (slot !== NO_SLOT && scan.found[slot] === undefined) scan.found[slot] = kv.value ?? null;
     let take = Take.Keep;
     if ((info & HTTP_KEY) !== 0) take = takeHttpAttribute(kv, scan.http);
-    else if ((info & AWS_KEY) !== 0) take = takeAwsAttribute(kv, scan.aws);
-    else if ((info & SQL_KEY) !== 0) take = takeSqlAttribute(kv, scan.sql);
+    else if ((info & AWS_KEY) !== 0) take = takeAwsAttribute(kv, (scan.aws ??= new AwsCallFacts()));
+    else if ((info & SQL_KEY) !== 0) take = takeSqlAttribute(kv, (scan.sql ??= new SqlFacts()));
     else if ((info & USER_KEY) !== 0 && kv.value?.stringValue != null && scan.user === undefined) {
       scan.user = kv.value.stringValue;
       take = Take.Consume;
@@ -258,9 +250,9 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
   const unused: KeyValue[] = [];
   const isServerLike = kind === SpanKind.SERVER;
   const http = buildHttpBlock(scan.http, isServerLike, unused);
-  const sql = buildSqlBlock(scan.sql, span.name ?? '', unused);
-  if (usesRpcMethod(scan.aws, awsSdk)) (scan.consumed ??= []).push(scan.aws.rpcMethod!);
-  else if (scan.aws.rpcMethod) unused.push(scan.aws.rpcMethod);
+  const sql = scan.sql ? buildSqlBlock(scan.sql, span.name ?? '', unused) : undefined;
+  if (scan.aws && usesRpcMethod(scan.aws, awsSdk)) (scan.consumed ??= []).push(scan.aws.rpcMethod!);
+  else if (scan.aws?.rpcMethod) unused.push(scan.aws.rpcMethod);
   const statusIsError = span.status?.code === StatusCode.ERROR;
   const { error, fault, throttle } = classifyStatus(scan.http.status, statusIsError);
   // Exception events make a cause even on a span not marked failed (as upstream).
@@ -284,10 +276,10 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
   const endMissing = endNs === 0 || endNs < startNs;
   if (endMissing) endNs = startNs;
   const startSec = startNs / 1e9;
-  const toXrayTraceId = (id: Uint8Array): string => xrayTraceIdAt(id, startSec, opts);
+  const traceHex = idToHex(traceId);
   const base = {
-    traceId: toXrayTraceId(traceId),
-    otelTraceId: otelTraceIdHex(traceId),
+    traceId: xrayTraceIdAt(traceId, traceHex, startSec, opts),
+    otelTraceId: otelTraceIdHex(traceHex),
     start: nanosToSeconds(startNs),
     end: nanosToSeconds(endNs),
     endMissing,
@@ -295,7 +287,7 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
     fault,
     throttle,
     cause,
-    links: span.links && span.links.length > 0 ? makeLinks(span, toXrayTraceId) : undefined,
+    links: span.links && span.links.length > 0 ? makeLinks(span, (id) => xrayTraceIdAt(id, idToHex(id), startSec, opts)) : undefined,
   };
 
   const doc = (role: Role): SegmentDocument => {
@@ -363,10 +355,16 @@ function isInboundSidecar(f: Found): boolean {
  * a random one) so that a retried span gives the same documents; never equal to the span ID.
  */
 export function callerSegmentId(spanId: Uint8Array): string {
-  const a = traceIdHash(Uint8Array.of(0x5e, ...spanId)) >>> 0;
-  let b = traceIdHash(Uint8Array.of(...spanId, 0x5e)) >>> 0;
+  // Two FNV-1a hashes of the span ID, one salted before and one after it (no allocation: hot path).
+  let a = Math.imul(0x811c9dc5 ^ 0x5e, 0x01000193);
+  let b = 0x811c9dc5;
+  for (let i = 0; i < spanId.length; i++) {
+    a = Math.imul(a ^ spanId[i]!, 0x01000193);
+    b = Math.imul(b ^ spanId[i]!, 0x01000193);
+  }
+  b = Math.imul(b ^ 0x5e, 0x01000193);
   if (a === 0 && b === 0) b = 1;
-  const id = a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  const id = (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
   return id === idToHex(spanId) ? id.slice(0, 15) + (id[15] === '0' ? '1' : '0') : id;
 }
 
@@ -379,20 +377,20 @@ export function nanosToSeconds(ns: number): number {
   return Math.round(ns / 1000) / 1e6;
 }
 
-function xrayTraceIdAt(traceId: Uint8Array, startSec: number, opts: SegmentOptions): string {
-  if (!needsRewrite(opts.mode, traceId, opts.nowSec)) return formatXrayTraceId(embeddedEpoch(traceId), traceId);
-  const epoch = opts.epochs?.get(traceIdHex(traceId)) ?? deterministicEpoch(traceId, startSec, opts.nowSec, opts.windowSec);
-  return formatXrayTraceId(epoch, traceId);
+/** `1-<epoch>-<last 24 hex>` of a 16-byte trace ID whose hex is `hex`. */
+function xrayTraceIdAt(traceId: Uint8Array, hex: string, startSec: number, opts: SegmentOptions): string {
+  if (!needsRewrite(opts.mode, traceId, opts.nowSec)) return '1-' + hex.slice(0, 8) + '-' + hex.slice(8);
+  const epoch = opts.epochs?.get(hex) ?? deterministicEpoch(traceId, startSec, opts.nowSec, opts.windowSec);
+  return '1-' + (epoch >>> 0).toString(16).padStart(8, '0') + '-' + hex.slice(8);
 }
 
 /**
  * The trace ID as the user saw it: a 64-bit Zipkin/B3 ID (padded to 16 bytes with leading zeros
  * on the way in) as its 16 hex digits, so searching X-Ray for the `x-b3-traceid` of Envoy's logs
- * finds it; any other ID as 32 hex digits.
+ * finds it; any other ID as 32 hex digits. `hex` is the 16-byte ID's hex.
  */
-export function otelTraceIdHex(traceId: Uint8Array): string {
-  for (let i = 0; i < 8; i++) if (traceId[i] !== 0) return idToHex(traceId);
-  return idToHex(traceId.subarray(8));
+export function otelTraceIdHex(hex: string): string {
+  return hex.startsWith('0000000000000000') ? hex.slice(16) : hex;
 }
 
 /**
@@ -499,23 +497,14 @@ function receivedMessageSize(span: Span): number | undefined {
  * and the span's annotations (not those naming the remote side), as upstream.
  */
 function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResource, role: Role, storeResource: boolean, otelTraceId: string, opts: SegmentOptions): void {
-  const annotations: Record<string, AnnotationValue> = { [OTEL_TRACE_ID_ANNOTATION]: otelTraceId };
-  let metadata: Record<string, unknown> | undefined;
+  const annotations: Record<string, AnnotationValue> = {};
+  annotations[OTEL_TRACE_ID_ANNOTATION] = otelTraceId;
+  const metadata: Record<string, unknown> = {};
   let namespaces: Record<string, Record<string, unknown>> | undefined;
-  let count = 1;
-  const annotate = (k: string, av: AnnotationValue): boolean => {
-    // A sanitised key can collide (`a.b` and `a_b`): the first keeps it, the other stays in metadata.
-    if (count >= MAX_ANNOTATIONS || k in annotations) return false;
-    annotations[k] = av;
-    count++;
-    return true;
-  };
-  const meta = (key: string, value: unknown): void => {
-    (metadata ??= {})[key] = value;
-  };
+  const budget: AnnotationBudget = { count: 1 };
   if (storeResource) {
-    for (const [k, av, key] of res.annotations) if (!annotate(k, av)) meta(key, av);
-    for (const [k, v] of res.metadata) meta(k, v);
+    for (const [k, av, key] of res.annotations) if (!annotate(annotations, budget, k, av)) metadata[key] = av;
+    for (const [k, v] of res.metadata) metadata[k] = v;
   }
   let extraIndexed: Set<string> | undefined;
   const listed = scan.found[Slot.XrayAnnotations];
@@ -523,40 +512,58 @@ function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResourc
     extraIndexed = new Set();
     for (const v of listed.arrayValue.values ?? []) if (v.stringValue != null) extraIndexed.add(v.stringValue);
   }
-  const indexed = (key: string): boolean => opts.indexAllAttributes || opts.indexedAttributes.has(key) || (extraIndexed?.has(key) ?? false);
-  for (const kv of scan.rest) {
-    if (kv.key === XRAY_ANNOTATIONS_ATTR) continue;
-    if (role === Role.Caller && REMOTE_ONLY.has(kv.key)) continue;
-    const mesh = opts.meshAnnotations ? MESH_ANNOTATIONS.get(kv.key) : undefined;
-    if (mesh !== undefined || indexed(kv.key)) {
+  const rest = scan.rest;
+  for (let i = 0; i < rest.length; i++) {
+    const kv = rest[i]!;
+    const key = kv.key;
+    if (key === XRAY_ANNOTATIONS_ATTR) continue;
+    if (role === Role.Caller && REMOTE_ONLY.has(key)) continue;
+    const mesh = opts.meshAnnotations ? MESH_ANNOTATIONS.get(key) : undefined;
+    if (mesh !== undefined || opts.indexAllAttributes || opts.indexedAttributes.has(key) || extraIndexed?.has(key)) {
       const av = annotationValue(kv.value);
-      if (av !== undefined && annotate(mesh ?? sanitizeAnnotationKey(kv.key), av)) continue;
+      if (av !== undefined && annotate(annotations, budget, mesh ?? sanitizeAnnotationKey(key), av)) continue;
     }
     // The caller's segment keeps the span's annotations but none of its metadata (upstream).
     if (role === Role.Caller) continue;
-    if (kv.key.startsWith(XRAY_METADATA_PREFIX) && kv.value?.stringValue != null) {
-      const ns = kv.key.slice(XRAY_METADATA_PREFIX.length);
-      const parsed = parseObject(kv.value.stringValue);
-      if (parsed === undefined || ns === '') meta(kv.key, kv.value.stringValue);
-      else if (ns.toLowerCase() === DEFAULT_NAMESPACE) for (const k of Object.keys(parsed)) meta(k, parsed[k]);
-      else (namespaces ??= {})[ns] = parsed;
+    const v = kv.value;
+    if (v != null && v.stringValue != null) {
+      if (key.startsWith(XRAY_METADATA_PREFIX)) {
+        const ns = key.slice(XRAY_METADATA_PREFIX.length);
+        const parsed = parseObject(v.stringValue);
+        if (parsed === undefined || ns === '') metadata[key] = v.stringValue;
+        else if (ns.toLowerCase() === DEFAULT_NAMESPACE) for (const k of Object.keys(parsed)) metadata[k] = parsed[k];
+        else (namespaces ??= {})[ns] = parsed;
+      } else metadata[key] = v.stringValue;
       continue;
     }
-    meta(kv.key, metadataValue(kv.value));
+    metadata[key] = metadataValue(v);
   }
   // Attributes another field represents are annotated too when explicitly listed (upstream).
   if (scan.consumed && role !== Role.Caller && (opts.indexedAttributes.size > 0 || extraIndexed)) {
     for (const kv of scan.consumed) {
       if (!opts.indexedAttributes.has(kv.key) && !extraIndexed?.has(kv.key)) continue;
       const av = annotationValue(kv.value);
-      if (av !== undefined) annotate(sanitizeAnnotationKey(kv.key), av);
+      if (av !== undefined) annotate(annotations, budget, sanitizeAnnotationKey(kv.key), av);
     }
   }
   d.annotations = annotations;
-  if (metadata || namespaces) {
-    d.metadata = namespaces ?? {};
-    if (metadata) d.metadata[DEFAULT_NAMESPACE] = metadata;
+  for (const _ in metadata) {
+    (namespaces ??= {})[DEFAULT_NAMESPACE] = metadata;
+    break;
   }
+  if (namespaces) d.metadata = namespaces;
+}
+
+interface AnnotationBudget {
+  count: number;
+}
+
+/** Adds an annotation unless the 50 are used or the (sanitised) key is taken (`a.b` and `a_b`: the first keeps it). */
+function annotate(annotations: Record<string, AnnotationValue>, budget: AnnotationBudget, key: string, value: AnnotationValue): boolean {
+  if (budget.count >= MAX_ANNOTATIONS || key in annotations) return false;
+  annotations[key] = value;
+  budget.count++;
+  return true;
 }
 
 /** A JSON object (not an array or a scalar), or undefined. */
