@@ -9,7 +9,7 @@
 import type { Span } from '../../../pdata/model.js';
 import { idToHex, isAllZero } from '../../../pdata/model.js';
 import { normalizeTraceId } from '../traceid/epoch.js';
-import { metadataValue } from './values.js';
+import { metadataValue, setEntry } from './values.js';
 
 export interface SegmentLink {
   trace_id: string;
@@ -34,7 +34,7 @@ export function makeLinks(span: Span, toXrayTraceId: (traceId: Uint8Array) => st
     const l: SegmentLink = { trace_id: toXrayTraceId(traceId), id: idToHex(link.spanId) };
     if (link.attributes && link.attributes.length > 0) {
       const a: Record<string, unknown> = {};
-      for (const kv of link.attributes) a[kv.key] = metadataValue(kv.value);
+      for (const kv of link.attributes) setEntry(a, kv.key, metadataValue(kv.value));
       l.attributes = a;
     }
     (out.links ??= []).push(l);

@@ -172,6 +172,13 @@ const cases: Case[] = [
   { name: 'an int64 beyond 2^53 is annotated as its decimal string', span: span({ attributes: { big: Long.fromString('9007199254740993') } }), opts: { indexedAttributes: new Set(['big']) }, expect: {}, at: { 'annotations.big': '9007199254740993' } },
   { name: 'NaN is no annotation and a string in metadata', span: span({ attributes: { x: dbl(NaN) } }), opts: { indexedAttributes: new Set(['x']) }, expect: {}, at: { 'annotations.x': undefined, 'metadata.default.x': 'NaN' } },
   { name: 'bytes are base64 in metadata', span: span({ attributes: { raw: Uint8Array.of(1, 2, 3) } }), expect: {}, at: { 'metadata.default.raw': 'AQID' } },
+  {
+    name: 'attribute keys like __proto__ and toString are ordinary entries (nothing lost)',
+    span: span({ attributes: { __proto__x: 1, toString: 'indexed', constructor: 'meta', ['__proto__']: 'p' } as Record<string, unknown> }),
+    opts: { indexedAttributes: new Set(['toString']) },
+    expect: {},
+    at: { 'annotations.toString': 'indexed', 'metadata.default.constructor': 'meta', 'metadata.default.__proto__': 'p', 'metadata.default.__proto__x': 1 },
+  },
   { name: 'enduser.id becomes user', span: span({ attributes: { 'enduser.id': 'alice' } }), expect: { user: 'alice' } },
   { name: 'non-exception events are kept in metadata', span: span({ events: [{ name: 'retry', timeUnixNano: nanos0(), attributes: [{ key: 'n', value: { intValue: 2 } }] }] }), expect: {}, at: { 'metadata.default.otel\\.events.0.name': 'retry', 'metadata.default.otel\\.events.0.attributes.n': 2 } },
   {

@@ -16,7 +16,7 @@ import { makeLinks, type SegmentLink } from './links.js';
 import { MAX_HTTP_FIELD_LENGTH, sanitizeAnnotationKey, sanitizeSegmentName, truncate } from './names.js';
 import { SQL_ATTRIBUTE_KEYS, SqlFacts, buildSqlBlock, takeSqlAttribute, type SqlBlock } from './sql.js';
 import { stackLanguage } from './stacktrace.js';
-import { annotationValue, metadataValue, type AnnotationValue } from './values.js';
+import { annotationValue, metadataValue, setEntry, type AnnotationValue } from './values.js';
 
 
 export interface SegmentDocument {
@@ -503,8 +503,8 @@ function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResourc
   let namespaces: Record<string, Record<string, unknown>> | undefined;
   const budget: AnnotationBudget = { count: 1 };
   if (storeResource) {
-    for (const [k, av, key] of res.annotations) if (!annotate(annotations, budget, k, av)) metadata[key] = av;
-    for (const [k, v] of res.metadata) metadata[k] = v;
+    for (const [k, av, key] of res.annotations) if (!annotate(annotations, budget, k, av)) setEntry(metadata, key, av);
+    for (const [k, v] of res.metadata) setEntry(metadata, k, v);
   }
   let extraIndexed: Set<string> | undefined;
   const listed = scan.found[Slot.XrayAnnotations];
@@ -530,13 +530,13 @@ function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResourc
       if (key.startsWith(XRAY_METADATA_PREFIX)) {
         const ns = key.slice(XRAY_METADATA_PREFIX.length);
         const parsed = parseObject(v.stringValue);
-        if (parsed === undefined || ns === '') metadata[key] = v.stringValue;
-        else if (ns.toLowerCase() === DEFAULT_NAMESPACE) for (const k of Object.keys(parsed)) metadata[k] = parsed[k];
-        else (namespaces ??= {})[ns] = parsed;
-      } else metadata[key] = v.stringValue;
+        if (parsed === undefined || ns === '') setEntry(metadata, key, v.stringValue);
+        else if (ns.toLowerCase() === DEFAULT_NAMESPACE) for (const k of Object.keys(parsed)) setEntry(metadata, k, parsed[k]);
+        else setEntry((namespaces ??= {}), ns, parsed);
+      } else setEntry(metadata, key, v.stringValue);
       continue;
     }
-    metadata[key] = metadataValue(v);
+    setEntry(metadata, key, metadataValue(v));
   }
   // Attributes another field represents are annotated too when explicitly listed (upstream).
   if (scan.consumed && role !== Role.Caller && (opts.indexedAttributes.size > 0 || extraIndexed)) {
@@ -560,8 +560,8 @@ interface AnnotationBudget {
 
 /** Adds an annotation unless the 50 are used or the (sanitised) key is taken (`a.b` and `a_b`: the first keeps it). */
 function annotate(annotations: Record<string, AnnotationValue>, budget: AnnotationBudget, key: string, value: AnnotationValue): boolean {
-  if (budget.count >= MAX_ANNOTATIONS || key in annotations) return false;
-  annotations[key] = value;
+  if (budget.count >= MAX_ANNOTATIONS || Object.prototype.hasOwnProperty.call(annotations, key)) return false;
+  setEntry(annotations, key, value);
   budget.count++;
   return true;
 }
@@ -586,7 +586,7 @@ function addEvents(span: Span, d: SegmentDocument, awsApi: boolean): void {
     const e: Record<string, unknown> = { name: ev.name, time: nanosToSeconds(nanosToNumber(ev.timeUnixNano)) };
     if (ev.attributes && ev.attributes.length > 0) {
       const a: Record<string, unknown> = {};
-      for (const kv of ev.attributes) a[kv.key] = metadataValue(kv.value);
+      for (const kv of ev.attributes) setEntry(a, kv.key, metadataValue(kv.value));
       e.attributes = a;
     }
     events.push(e);

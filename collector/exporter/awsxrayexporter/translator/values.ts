@@ -21,6 +21,15 @@ export function annotationValue(v: AnyValue | null | undefined): AnnotationValue
   return undefined;
 }
 
+/**
+ * `o[key] = value` for keys taken from user data: `__proto__` would set the object's prototype
+ * instead (and the entry would vanish from the JSON), so it is defined as an own property.
+ */
+export function setEntry(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
 /** JSON-safe metadata value: non-finite doubles become strings (JSON would turn them into null). */
 export function metadataValue(v: AnyValue | null | undefined): unknown {
   if (v != null) {
@@ -29,7 +38,7 @@ export function metadataValue(v: AnyValue | null | undefined): unknown {
     if (v.arrayValue != null) return (v.arrayValue.values ?? []).map(metadataValue);
     if (v.kvlistValue != null) {
       const o: Record<string, unknown> = {};
-      for (const kv of v.kvlistValue.values ?? []) o[kv.key] = metadataValue(kv.value);
+      for (const kv of v.kvlistValue.values ?? []) setEntry(o, kv.key, metadataValue(kv.value));
       return o;
     }
   }
