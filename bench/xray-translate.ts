@@ -18,6 +18,7 @@ import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { encodeTraceRequest } from '../collector/pdata/otlp-proto.js';
 import { createDocumentTranslator } from '../collector/exporter/awsxrayexporter/translator/translate.js';
 import { seededRng } from '../test/seeded-rng.js';
+import { fmt, median, rateOnce as rate } from './rate.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -160,23 +161,7 @@ function request(kind: 'envoy' | 'sdk' | 'mixed'): TraceData {
   return { resourceSpans: rs };
 }
 
-/** Spans per second of `fn` over one window of MS milliseconds. */
-function rateOnce(fn: () => unknown): number {
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(MS) * 1_000_000n;
-  let now = start;
-  while (now < end) {
-    fn();
-    count++;
-    if ((count & 3) === 0) now = process.hrtime.bigint();
-  }
-  now = process.hrtime.bigint();
-  return (count * SPANS) / (Number(now - start) / 1e9);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const rateOnce = (fn: () => unknown): number => rate(fn, MS, SPANS);
 
 type Translator = typeof createDocumentTranslator;
 const other: Translator | undefined = AGAINST

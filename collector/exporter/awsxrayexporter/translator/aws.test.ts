@@ -101,24 +101,15 @@ describe('readResource', () => {
 describe('AWS SDK calls', () => {
   const dynamo = { 'http.method': 'POST', 'http.scheme': 'https', 'http.host': 'dynamodb.us-east-1.amazonaws.com', 'http.target': '/' };
 
-  it('rpc.system aws-api (TestClientSpanWithRpcAwsSdkClientAttributes): named after rpc.service, operation from rpc.method', () => {
-    const d = first(span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, name: 'AmazonDynamoDB.getItem', attributes: {
-      ...dynamo, 'rpc.service': 'DynamoDB', 'rpc.method': 'GetItem', 'rpc.system': 'aws-api',
-      'aws.request_id': '18BO1FEPJSSAOGNJEDPTPCMIU7VV4KQNSO5AEMVJF66Q9ASUAAJG', 'aws.table_name': 'otel-dev-Testing',
-    } }));
+  const REQUEST = { 'aws.request_id': '18BO1FEPJSSAOGNJEDPTPCMIU7VV4KQNSO5AEMVJF66Q9ASUAAJG', 'aws.table_name': 'otel-dev-Testing' };
+  it.each([
+    ['rpc.system aws-api (TestClientSpanWithRpcAwsSdkClientAttributes): named after rpc.service, operation from rpc.method', { 'rpc.service': 'DynamoDB', 'rpc.method': 'GetItem', 'rpc.system': 'aws-api' }],
+    ['without rpc.system (TestClientSpanWithLegacyAwsSdkClientAttributes): aws.service names it, aws.operation wins over rpc.method', { 'aws.service': 'DynamoDB', 'rpc.method': 'IncorrectAWSSDKOperation', 'aws.operation': 'GetItem' }],
+  ])('%s', (_n, call) => {
+    const d = first(span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, name: 'AmazonDynamoDB.getItem', attributes: { ...dynamo, ...call, ...REQUEST } }));
     expect(d).toMatchObject({ name: 'DynamoDB', namespace: 'aws', type: 'subsegment' });
     expect(d.aws).toEqual({ operation: 'GetItem', request_id: '18BO1FEPJSSAOGNJEDPTPCMIU7VV4KQNSO5AEMVJF66Q9ASUAAJG', table_name: 'otel-dev-Testing' });
-    expect(d.metadata?.default?.['rpc.method']).toBeUndefined();
-    expect(d.metadata?.default?.['aws.request_id']).toBeUndefined();
-  });
-
-  it('without rpc.system (TestClientSpanWithLegacyAwsSdkClientAttributes): aws.service names it, aws.operation wins over rpc.method', () => {
-    const d = first(span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, name: 'AmazonDynamoDB.getItem', attributes: {
-      ...dynamo, 'aws.service': 'DynamoDB', 'rpc.method': 'IncorrectAWSSDKOperation', 'aws.operation': 'GetItem',
-      'aws.request_id': '18BO1FEPJSSAOGNJEDPTPCMIU7VV4KQNSO5AEMVJF66Q9ASUAAJG', 'aws.table_name': 'otel-dev-Testing',
-    } }));
-    expect(d).toMatchObject({ name: 'DynamoDB', namespace: 'aws', type: 'subsegment' });
-    expect(d.aws).toMatchObject({ operation: 'GetItem', request_id: '18BO1FEPJSSAOGNJEDPTPCMIU7VV4KQNSO5AEMVJF66Q9ASUAAJG', table_name: 'otel-dev-Testing' });
+    for (const consumed of ['rpc.method', 'aws.operation', 'aws.request_id', 'aws.table_name']) expect(d.metadata?.default?.[consumed], consumed).toBeUndefined();
   });
 
   it('peer.service wins the name (TestClientSpanWithPeerService) and the call stays remote', () => {
