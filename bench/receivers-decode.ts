@@ -15,6 +15,7 @@ import { rejectInvalidSpans } from '../collector/receiver/internal/span-validati
 import { decodeZipkinJson } from '../collector/receiver/zipkinreceiver/json-decode.js';
 import { decodeZipkinProto, ListOfSpans } from '../collector/receiver/zipkinreceiver/proto-decode.js';
 import { zipkinToTraceData } from '../collector/receiver/zipkinreceiver/translate.js';
+import { fmt, median, rateOnce as rate } from './rate.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -84,23 +85,7 @@ const otlp: TraceData = zipkinToTraceData(decodeZipkinJson(zipkinJson).spans, fa
 const otlpProto = encodeTraceRequest(otlp);
 const otlpJson = Buffer.from(encodeTracesJson(otlp));
 
-/** Spans per second of `fn` over one window of MS milliseconds. */
-function rateOnce(fn: () => unknown): number {
-  let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(MS) * 1_000_000n;
-  let now = start;
-  while (now < end) {
-    fn();
-    n++;
-    if ((n & 7) === 0) now = process.hrtime.bigint();
-  }
-  now = process.hrtime.bigint();
-  return (n * SPANS) / (Number(now - start) / 1e9);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const rateOnce = (fn: () => unknown): number => rate(fn, MS, SPANS);
 
 /**
  * Baseline and candidate alternate window by window (so machine load hits both alike); the

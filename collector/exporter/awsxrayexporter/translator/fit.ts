@@ -1,7 +1,8 @@
 /**
  * Serialises a segment within X-Ray's size limit (64 KB for PutTraceSegments; a little less in a
  * daemon datagram). An oversized document loses metadata entries, largest first, then
- * annotations (never otel_trace_id), then stack frames, and is marked with the annotation
+ * annotations (never otel_trace_id), then most of its SQL query, then stack frames and chained
+ * exceptions, and is marked with the annotation
  * `meshtrace_trimmed: true`; only when even the bare document is too large is the span dropped.
  */
 import { OTEL_TRACE_ID_ANNOTATION, type SegmentDocument } from './segment.js';
@@ -23,23 +24,26 @@ export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): Fi
   let bytes = byteLength(json);
   if (bytes <= maxBytes) return { ok: true, json, bytes, trimmed: false };
 
+  // Trimming works on a shallow copy: the documents of a split span share their parts.
+  const d: SegmentDocument = { ...doc, annotations: { ...doc.annotations, [TRIMMED_ANNOTATION]: true } };
+  const annotations = d.annotations!;
   const removed: string[] = [];
-  const annotations = doc.annotations ?? (doc.annotations = {});
-  annotations[TRIMMED_ANNOTATION] = true;
   const fits = (): boolean => {
-    json = JSON.stringify(doc);
+    json = JSON.stringify(d);
     bytes = byteLength(json);
     return bytes <= maxBytes;
   };
 
-  const meta = doc.metadata?.default;
-  if (meta) {
-    for (const key of keysBySize(meta)) {
-      delete meta[key];
-      removed.push(`metadata.${key}`);
+  if (doc.metadata) {
+    const metadata: Record<string, Record<string, unknown>> = {};
+    for (const ns of Object.keys(doc.metadata)) metadata[ns] = { ...doc.metadata[ns] };
+    d.metadata = metadata;
+    for (const [ns, key] of metadataBySize(metadata)) {
+      delete metadata[ns]![key];
+      removed.push(ns === 'default' ? `metadata.${key}` : `metadata.${ns}.${key}`);
       if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
     }
-    delete doc.metadata;
+    delete d.metadata;
   }
   for (const key of keysBySize(annotations)) {
     if (key === OTEL_TRACE_ID_ANNOTATION || key === TRIMMED_ANNOTATION) continue;
@@ -47,22 +51,44 @@ export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): Fi
     removed.push(`annotations.${key}`);
     if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
   }
-  if (doc.cause) {
-    for (const ex of doc.cause.exceptions) {
+  if (d.sql?.sanitized_query !== undefined && d.sql.sanitized_query.length > MAX_TRIMMED_QUERY) {
+    d.sql = { ...d.sql, sanitized_query: d.sql.sanitized_query.slice(0, MAX_TRIMMED_QUERY) };
+    removed.push('sql.sanitized_query');
+    if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
+  }
+  if (d.cause) {
+    const first = d.cause.exceptions[0];
+    if (first) {
+      const ex = { ...first };
       if (ex.stack) ex.truncated = (ex.truncated ?? 0) + ex.stack.length;
       delete ex.stack;
+      delete ex.cause;
       if (ex.message && ex.message.length > 1024) ex.message = ex.message.slice(0, 1024);
+      d.cause = { exceptions: [ex] };
     }
-    doc.cause.exceptions.length = Math.min(doc.cause.exceptions.length, 1);
     removed.push('cause.stack');
     if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
   }
   return { ok: false, bytes };
 }
 
+/** A trimmed document keeps this much of its SQL query. */
+const MAX_TRIMMED_QUERY = 1024;
+
+function entrySize(key: string, value: unknown): number {
+  return key.length + (JSON.stringify(value)?.length ?? 0);
+}
+
 function keysBySize(o: Record<string, unknown>): string[] {
   return Object.keys(o)
-    .map((k) => [k, k.length + (JSON.stringify(o[k])?.length ?? 0)] as const)
+    .map((k) => [k, entrySize(k, o[k])] as const)
     .sort((a, b) => b[1] - a[1])
     .map(([k]) => k);
+}
+
+/** [namespace, key] of every metadata entry, largest first. */
+function metadataBySize(m: Record<string, Record<string, unknown>>): Array<[string, string]> {
+  const all: Array<[string, string, number]> = [];
+  for (const ns of Object.keys(m)) for (const k of Object.keys(m[ns]!)) all.push([ns, k, entrySize(k, m[ns]![k])]);
+  return all.sort((a, b) => b[2] - a[2]).map(([ns, k]) => [ns, k]);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HTTP_ATTRIBUTE_KEYS, HttpFacts, takeHttpAttribute } from './http.js';
+import { HTTP_ATTRIBUTE_KEYS, HttpFacts, Take, takeHttpAttribute } from './http.js';
 
 describe('HTTP_ATTRIBUTE_KEYS (makeSegment only calls takeHttpAttribute for these)', () => {
   it('lists exactly the keys takeHttpAttribute has a case for', () => {
@@ -14,7 +14,7 @@ describe('HTTP_ATTRIBUTE_KEYS (makeSegment only calls takeHttpAttribute for thes
 
   it.each(['http.statuscode', 'HTTP.METHOD', 'url', 'peer.service', 'upstream_cluster', ''])('ignores %j', (key) => {
     const f = new HttpFacts();
-    expect(takeHttpAttribute({ key, value: { stringValue: '200' } }, f)).toBe(false);
+    expect(takeHttpAttribute({ key, value: { stringValue: '200' } }, f)).toBe(Take.Keep);
     expect(f).toEqual(new HttpFacts());
   });
 });

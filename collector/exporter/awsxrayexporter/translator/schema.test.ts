@@ -27,11 +27,24 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
 }
 
 
-const NAME_CHARS = ['a', 'Z', '9', ' ', '.', ':', '/', '%', '&', '#', '=', '+', '-', '@', '_', '|', '?', '*', '<', '>', '"', '\\', 'é', 'ß', '日', 'Ж', '\n', '\t', '😀', '$', '{', ',', ';'];
+const NAME_CHARS = ['a', 'Z', '9', ' ', '.', ':', '/', '%', '&', '#', '=', '+', '-', '@', '_', '|', '?', '*', '<', '>', '"', '\\', 'é', 'ß', '日', 'Ж', '\n', '\t', '😀', '$', '{', ',', ';',
+  // letters \p{L} has and AWS's schema does not: Unicode 9+ (U+08B6, U+9FD6), outside the BMP, a mark
+  '\u08b6', '\u9fd6', '𝒜', '\u0301', '\u1885'];
 const KEYS = ['http.method', 'http.status_code', 'http.url', 'http.target', 'http.host', 'http.scheme', 'net.peer.name', 'net.peer.port',
   'peer.service', 'rpc.service', 'db.name', 'db.connection_string', 'aws.service', 'rpc.system', 'enduser.id', 'user_agent', 'response_size',
   'peer.address', 'upstream_cluster', 'istio.canonical_service', 'istio.namespace', 'meshtrace.direction', 'http.client_ip', 'url.full',
-  'http.response.status_code', 'weird key!', 'ключ', 'a.b', 'a_b', '', 'x'.repeat(600), 'aws.xray.annotations', 'http.status_text', 'server.address'];
+  'http.response.status_code', 'weird key!', 'ключ', 'a.b', 'a_b', '', 'x'.repeat(600), 'aws.xray.annotations', 'http.status_text', 'server.address',
+  'client.address', 'network.peer.address', 'url.scheme', 'url.path', 'url.query', 'server.port', 'host.name', 'aws.remote.service', 'aws.local.service',
+  'aws.span.kind', 'aws.operation', 'aws.request_id', 'aws.dynamodb.table_names', 'db.system', 'db.statement', 'aws.xray.metadata.default',
+  'aws.xray.metadata.ns'];
+
+const STACKS = [
+  'Err\n    at f (/a.js:1:2)\n',
+  'java.lang.E: m\n\tat a.B.c(B.java:1)\nCaused by: x.Y: ' + '日😀|\n\tat java.base/d.E.f(E.java:2)\n',
+  'Traceback (most recent call last):\n  File "a.py", line 1, in f\n    g()\nValueError: v\n\nDuring handling of the above exception, another exception occurred:\n\n',
+  'System.Exception: a ---> System.ArgumentException: b\n   at X.Y() in C:\\a.cs:line 3\n   --- End of inner exception stack trace ---\n',
+  'goroutine 1 [running]:\nmain.main()\n\t/a/main.go:12 +0x1d\n',
+];
 
 function randomString(r: () => number, max: number): string {
   const n = Math.floor(r() * max);
@@ -47,6 +60,10 @@ function randomValue(r: () => number, key: string): unknown {
   }
   if (key === 'aws.xray.annotations') return ['a.b', 'ключ', 'weird key!'];
   if (key === 'rpc.system') return r() < 0.5 ? 'aws-api' : 'grpc';
+  if (key === 'aws.span.kind') return r() < 0.5 ? 'LOCAL_ROOT' : 'Consumer';
+  if (key === 'db.system') return ['mysql', 'postgresql', 'mongodb'][Math.floor(r() * 3)];
+  if (key === 'client.address' || key === 'network.peer.address') return r() < 0.5 ? '10.0.0.' + Math.floor(r() * 255) : randomString(r, 20);
+  if (key.startsWith('aws.xray.metadata.')) return r() < 0.5 ? JSON.stringify({ k: randomString(r, 10), n: [1, 2] }) : randomString(r, 10);
   const pick = Math.floor(r() * 9);
   switch (pick) {
     case 0: return r() < 0.5;
@@ -93,11 +110,13 @@ function generate(count: number, seed: number): TraceData[] {
         ? [{ name: r() < 0.7 ? 'exception' : 'log', timeUnixNano: 0, attributes: [
             { key: 'exception.type', value: { stringValue: 'Err' } },
             { key: 'exception.message', value: { stringValue: randomString(r, 100) } },
-            { key: 'exception.stacktrace', value: { stringValue: 'Err\n    at f (/a.js:1:2)\n'.repeat(Math.floor(r() * 80)) } },
+            { key: 'exception.stacktrace', value: { stringValue: STACKS[Math.floor(r() * STACKS.length)]!.repeat(Math.floor(r() * 80)) } },
           ] }]
         : undefined,
+      links: r() < 0.1 ? [{ traceId: Buffer.from(hexOf(r, r() < 0.1 ? 4 : 16), 'hex'), spanId: Buffer.from(hexOf(r, 8), 'hex'), attributes: [{ key: 'k', value: { stringValue: randomString(r, 10) } }] }] : undefined,
     });
-    const resAttrs: Record<string, unknown> = { 'service.name': randomString(r, 20) || 'svc' };
+    const resAttrs: Record<string, unknown> = { 'service.name': randomString(r, 20) || 'svc', 'telemetry.sdk.language': ['java', 'python', 'nodejs', 'dotnet', 'go', 'php', 'ruby'][Math.floor(r() * 7)] };
+    if (r() < 0.2) Object.assign(resAttrs, { 'aws.log.group.names': 'a&b', 'telemetry.auto.version': '1', 'container.image.tag': randomString(r, 5) });
     if (r() < 0.3) Object.assign(resAttrs, { 'cloud.provider': 'aws', 'cloud.platform': ['aws_eks', 'aws_ecs', 'aws_ec2', 'other'][Math.floor(r() * 4)], 'k8s.cluster.name': 'c' });
     out.push(traces(resource(resAttrs), [s]));
   }
@@ -114,11 +133,13 @@ const opts: SegmentOptions & { maxDocumentBytes: number } = {
   maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
 };
 
+let translatedSpans = 0;
 function translateAll(set: TraceData[], o: typeof opts): string[] {
   const docs: string[] = [];
   for (const td of set) {
     const r = translateTraceData(td, o);
     expect([...r.dropped.keys()]).toEqual([]);
+    translatedSpans += r.spans;
     for (const d of r.documents) docs.push(d.json);
   }
   return docs;
@@ -135,8 +156,9 @@ describe('schema validity of generated documents', () => {
   const { client, server } = istioSleepToHttpbin();
   docs.push(...translateAll([client, server], opts));
 
-  it('produces a document for every generated span', () => {
-    expect(docs.length).toBe(600 + 200 + 100 + 2);
+  it('produces documents for every generated span (two for a local root that calls out)', () => {
+    expect(translatedSpans).toBe(600 + 200 + 100 + 2);
+    expect(docs.length).toBeGreaterThan(translatedSpans);
   });
 
   it('every document is valid against our segment schema and at most 64 KB', () => {

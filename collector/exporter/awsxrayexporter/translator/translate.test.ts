@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { NOW_MS, NOW_SEC, resource, span, traces } from '../testdata/build.js';
 import { createDocumentTranslator, traceDataOf, translateTraceData } from './translate.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './fit.js';
+import { decodeZipkinJson } from '../../../receiver/zipkinreceiver/json-decode.js';
+import { zipkinToTraceData } from '../../../receiver/zipkinreceiver/translate.js';
 
 describe('translateTraceData', () => {
   const td = {
@@ -40,5 +42,63 @@ describe('createDocumentTranslator (for the benchmark)', () => {
     const [a, b] = docs.map((d) => JSON.parse(d));
     expect(a.trace_id).toBe(b.trace_id);
     expect(a.annotations.otel_trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+});
+
+describe('Envoy spans received as Zipkin with 64-bit B3 trace IDs', () => {
+  it('otel_trace_id is the 16 hex digits of x-b3-traceid, so a search for it finds the trace', () => {
+    const body = JSON.stringify([
+      { traceId: 'a3ce929d0e0e4736', id: '00f067aa0ba902b7', kind: 'SERVER', name: 'reviews:9080/*', timestamp: (NOW_SEC - 10) * 1e6, duration: 2500, localEndpoint: { serviceName: 'reviews.default' }, tags: { 'http.status_code': '200' } },
+      { traceId: '00000000000000004bf92f3577b34da6', id: '00f067aa0ba902b8', kind: 'SERVER', name: 'x', timestamp: (NOW_SEC - 10) * 1e6, duration: 1, localEndpoint: { serviceName: 'x' } },
+    ]);
+    const td = zipkinToTraceData(decodeZipkinJson(body).spans, false);
+    const docs = createDocumentTranslator({ now: () => NOW_MS })(td).map((d) => JSON.parse(d));
+    expect(docs.map((d) => d.annotations.otel_trace_id)).toEqual(['a3ce929d0e0e4736', '4bf92f3577b34da6']);
+    expect(docs[0].trace_id).toMatch(/^1-[0-9a-f]{8}-00000000a3ce929d0e0e4736$/);
+  });
+});
+
+describe('span links (upstream span_links_test.go, as facts)', () => {
+  const opts = {
+    mode: 'passthrough' as const, windowSec: 3600, nowSec: NOW_SEC, indexedAttributes: new Set<string>(),
+    indexAllAttributes: false, meshAnnotations: true, maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
+  };
+  const linksOf = (links: Parameters<typeof span>[0]['links']) =>
+    JSON.parse(translateTraceData(traces(resource(), [span({ links })]), opts).documents[0]!.json).links;
+  const T1 = '5759e988bd862e3fe1be46a994272793';
+  const T2 = '6759e988bd862e3fe1be46a994272794';
+
+  it('no links: no links field (TestSpanLinkEmpty)', () => {
+    expect(linksOf(undefined)).toBeUndefined();
+    expect(linksOf([])).toBeUndefined();
+  });
+
+  it('one link (TestSpanLinkSimple)', () => {
+    expect(linksOf([{ traceId: Buffer.from(T1, 'hex'), spanId: Buffer.from('1112131415161718', 'hex') }])).toEqual([{ trace_id: `1-${T1.slice(0, 8)}-${T1.slice(8)}`, id: '1112131415161718' }]);
+  });
+
+  it('two links keep their order (TestTwoSpanLinks)', () => {
+    const links = linksOf([
+      { traceId: Buffer.from(T1, 'hex'), spanId: Buffer.from('1112131415161718', 'hex'), attributes: [{ key: 'myKey1', value: { stringValue: 'myValue' } }] },
+      { traceId: Buffer.from(T2, 'hex'), spanId: Buffer.from('1112131415161719', 'hex'), attributes: [{ key: 'myKey2', value: { intValue: 1 } }] },
+    ]);
+    expect(links).toEqual([
+      { trace_id: `1-${T1.slice(0, 8)}-${T1.slice(8)}`, id: '1112131415161718', attributes: { myKey1: 'myValue' } },
+      { trace_id: `1-${T2.slice(0, 8)}-${T2.slice(8)}`, id: '1112131415161719', attributes: { myKey2: 1 } },
+    ]);
+  });
+
+  it('attribute values of every type (TestSpanLinkComplexAttributes)', () => {
+    const [link] = linksOf([{ traceId: Buffer.from(T1, 'hex'), spanId: Buffer.from('1112131415161718', 'hex'), attributes: [
+      { key: 'myKey1', value: { stringValue: 'myValue' } },
+      { key: 'myKey2', value: { boolValue: true } },
+      { key: 'myKey3', value: { intValue: 112233 } },
+      { key: 'myKey4', value: { doubleValue: 3.1 } },
+      { key: 'myKey5', value: { arrayValue: { values: [{ stringValue: 'apple' }, { stringValue: 'pear' }, { stringValue: 'banana' }] } } },
+      { key: 'myKey6', value: { arrayValue: { values: [{ boolValue: true }, { boolValue: false }] } } },
+      { key: 'myKey7', value: { arrayValue: { values: [{ intValue: 1 }, { intValue: 2 }] } } },
+      { key: 'myKey8', value: { arrayValue: { values: [{ doubleValue: 1.1 }, { doubleValue: 2.2 }] } } },
+    ] }]);
+    expect(link.attributes).toEqual({ myKey1: 'myValue', myKey2: true, myKey3: 112233, myKey4: 3.1, myKey5: ['apple', 'pear', 'banana'], myKey6: [true, false], myKey7: [1, 2], myKey8: [1.1, 2.2] });
   });
 });

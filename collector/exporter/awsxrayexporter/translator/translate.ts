@@ -8,7 +8,7 @@ import type { ResourceSpans, ScopeSpans, Span, TraceData } from '../../../pdata/
 import { EpochResolver } from '../traceid/epoch-resolver.js';
 import type { TraceIdEpochMode } from '../traceid/epoch.js';
 import { XRAY_MAX_DOCUMENT_BYTES, serializeWithinLimit } from './fit.js';
-import { makeSegment, type SegmentOptions } from './segment.js';
+import { makeSegments, prepareResource, type SegmentOptions } from './segment.js';
 
 /** Where a document's span lives in the TraceData it was translated from. */
 export interface SpanRef {
@@ -45,7 +45,10 @@ export function withTraceIdEpoch(json: string, epoch: number): string {
 }
 
 export interface TranslateResult {
+  /** In span order; a split local root gives two documents (its call, then its caller) with the same ref. */
   documents: TranslatedDocument[];
+  /** Spans that became at least one document (documents.length counts a split span twice). */
+  spans: number;
   /** Spans without a document, grouped by reason. */
   dropped: Map<string, { count: number; detail: string }>;
   /** Documents that had to be trimmed to fit the size limit. */
@@ -58,30 +61,43 @@ export interface TranslateOptions extends SegmentOptions {
 }
 
 export function translateTraceData(td: TraceData, opts: TranslateOptions): TranslateResult {
-  const result: TranslateResult = { documents: [], dropped: new Map(), trimmed: 0 };
+  const result: TranslateResult = { documents: [], spans: 0, dropped: new Map(), trimmed: 0 };
   const drop = (reason: string, detail: string): void => {
     const d = result.dropped.get(reason);
     if (d) d.count++;
     else result.dropped.set(reason, { count: 1, detail });
   };
   for (const rs of td.resourceSpans) {
+    // Everything the resource contributes is worked out once for all its spans.
+    const prepared = prepareResource(rs.resource, opts);
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
-        const seg = makeSegment(span, rs.resource, opts);
+        const seg = makeSegments(span, rs.resource, opts, prepared);
         if (!seg.ok) {
           drop(seg.reason, seg.detail);
           continue;
         }
-        const fit = serializeWithinLimit(seg.doc, opts.maxDocumentBytes);
-        if (!fit.ok) {
-          drop('document_too_large', `segment ${seg.doc.id} is ${fit.bytes} bytes even without metadata and annotations (limit ${opts.maxDocumentBytes})`);
+        // A split span is sent whole or not at all: its two documents only make sense together.
+        const fits = [];
+        let tooLarge: string | undefined;
+        for (const doc of seg.docs) {
+          const fit = serializeWithinLimit(doc, opts.maxDocumentBytes);
+          if (!fit.ok) {
+            tooLarge = `segment ${doc.id} is ${fit.bytes} bytes even without metadata and annotations (limit ${opts.maxDocumentBytes})`;
+            break;
+          }
+          if (fit.trimmed) {
+            result.trimmed++;
+            result.trimmedDetail = `segment ${doc.id}: removed ${fit.removed.slice(0, 5).join(', ')}${fit.removed.length > 5 ? ', …' : ''}`;
+          }
+          fits.push({ json: fit.json, bytes: fit.bytes, id: doc.id, ref: { rs, ss, span } });
+        }
+        if (tooLarge !== undefined) {
+          drop('document_too_large', tooLarge);
           continue;
         }
-        if (fit.trimmed) {
-          result.trimmed++;
-          result.trimmedDetail = `segment ${seg.doc.id}: removed ${fit.removed.slice(0, 5).join(', ')}${fit.removed.length > 5 ? ', …' : ''}`;
-        }
-        result.documents.push({ json: fit.json, bytes: fit.bytes, id: seg.doc.id, ref: { rs, ss, span } });
+        for (const d of fits) result.documents.push(d);
+        result.spans++;
       }
     }
   }
