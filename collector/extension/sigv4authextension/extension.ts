@@ -104,7 +104,7 @@ export class Sigv4AuthExtension implements HttpClientAuthenticator {
     if (region === undefined) {
       throw new Error(`${path}: ${ext} cannot tell the AWS region from ${url.host}: set ${ext}.region or AWS_REGION`);
     }
-    this.settings.logger.info({ extension: this.settings.id, endpoint: url.origin, service, region }, 'signing requests with SigV4');
+    this.settings.logger.info({ extension: this.settings.id, endpoint: url.origin, aws_service: service, aws_region: region }, 'signing requests with SigV4');
     const signer = new SignatureV4({ service, region, credentials: this.credentials, sha256: Sha256 });
     return new Sigv4RequestAuthenticator(signer, service);
   }

@@ -13,7 +13,8 @@ export interface Started {
   exporter: TracesExporter;
   extension: Extension;
   metrics: CollectorMetrics;
-  stop(): Promise<void>;
+  /** Shuts the exporter down (waiting up to `deadlineMs` for its queue), then the extension. */
+  stop(deadlineMs?: number): Promise<void>;
   /** meshtrace_spans_dropped_total by reason. */
   dropped(): Promise<Record<string, number>>;
   /** otelcol_exporter_sent_spans_total. */
@@ -65,8 +66,8 @@ export async function startWithAuth(opts: {
     exporter,
     extension,
     metrics,
-    async stop() {
-      await exporter.shutdown(AbortSignal.timeout(5000));
+    async stop(deadlineMs = 5000) {
+      await exporter.shutdown(AbortSignal.timeout(deadlineMs));
       await extension.shutdown(AbortSignal.timeout(1000));
     },
     dropped: () => byLabel(metrics.spansDropped, 'reason'),

@@ -1,5 +1,6 @@
 /** Spans for the X-Ray limit tests: unique IDs, a start time relative to a given "now", optional bulk. */
-import { idToHex, type KeyValue, type ResourceSpans, type Span, type TraceData } from '../../../pdata/model.js';
+import type { KeyValue, ResourceSpans, Span, TraceData } from '../../../pdata/model.js';
+import { spanIds } from '../../exporterhelper/testutil.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -42,5 +43,5 @@ export function resource(service: string, spans: Span[], extra: KeyValue[] = [])
 }
 
 export const td = (...rs: ResourceSpans[]): TraceData => ({ resourceSpans: rs });
-export const ids = (t: TraceData): string[] => t.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => idToHex(s.spanId))));
-export const count = (t: TraceData): number => ids(t).length;
+export const ids = spanIds;
+export const count = (t: TraceData): number => spanIds(t).length;
