@@ -59,7 +59,7 @@ export class OtlpHttpSender {
 
   constructor(
     private readonly cfg: OtlpHttpExporterConfig,
-    private readonly settings?: CreateSettings,
+    private readonly settings: CreateSettings,
   ) {
     this.url = new URL(cfg.url);
     const isHttps = this.url.protocol === 'https:';
@@ -83,26 +83,24 @@ export class OtlpHttpSender {
 
   /** Resolves the authenticator (extensions start first) and whether X-Ray's limits apply. */
   async start(host: Host): Promise<void> {
-    const id = this.settings?.id ?? 'otlphttp';
+    const id = this.settings.id;
     if (this.cfg.authenticator !== undefined) {
       const path = `exporters.${id}.auth.authenticator`;
       this.auth = await httpClientAuthenticator(host, this.cfg.authenticator, path).httpAuthenticator(this.url, path);
     }
     this.xray = isXrayOtlpHost(this.url.hostname) || this.auth?.awsSigningService === 'xray';
     if (this.xray) {
-      this.settings?.logger.info(
+      this.settings.logger.info(
         { exporter: id, endpoint: this.url.origin },
         "X-Ray OTLP endpoint: requests kept within X-Ray's limits (10,000 spans, 5 MB, 24 h); spans it can never take are dropped and counted",
       );
     }
   }
 
-  /** Whether X-Ray's limits apply (known after start). */
-  get xrayLimits(): boolean {
-    return this.xray;
-  }
-
-  /** Encodes once, at enqueue time (the sending queue holds only these bytes). */
+  /**
+   * Runs once per batch at enqueue time (the sending queue holds only the bytes): encodes it, and
+   * for X-Ray first drops what X-Ray cannot take and splits the rest to its limits.
+   */
   prepare = (td: TraceData): PreparedBatch<OtlpHttpPayload> => {
     if (!this.xray) {
       const bytes = encodeTraceRequest(td);
@@ -124,7 +122,6 @@ export class OtlpHttpSender {
 
   private countDrops(drops: Map<XrayDropReason, XrayDrop>): void {
     const s = this.settings;
-    if (!s) return;
     for (const [reason, d] of drops) {
       s.metrics.dropped(s.logger, `exporter/${s.id}`, d.spans, reason, d.spans > 1 ? `${d.detail} (and ${d.spans - 1} more)` : d.detail);
     }
