@@ -19,7 +19,8 @@ export const otlpHttpExporterFactory: Factory<OtlpHttpExporterConfig, TracesExpo
   create(cfg, settings) {
     const sender = new OtlpHttpSender(cfg, settings);
     return createQueuedPreparedTracesExporter(settings, cfg.queue, cfg.retry, sender.prepare, sender.send, {
-      timeoutMs: cfg.timeoutMs,
+      // `timeout` applies per request in the sender: a split batch is several requests.
+      timeoutMs: 0,
       onStart: (host) => sender.start(host),
       onShutdown: () => sender.close(),
     });

@@ -173,8 +173,32 @@ export class OtlpHttpSender {
     if (refused) return { rejectedSpans: refused.spans, message: refused.message || undefined };
   };
 
-  /** One request: compress (once), authenticate (every attempt), POST, read the answer. */
+  /**
+   * One request within `timeout`. The timeout is per request, not per batch (the factory turns
+   * the queue's per-attempt timeout off): over the requests of a split batch, one expiring for
+   * all of them would retry the ones already delivered too.
+   */
   private async sendOne(request: Uint8Array, signal: AbortSignal): Promise<SendResult | void> {
+    const ms = this.cfg.timeoutMs;
+    if (ms <= 0) return this.exchange(request, signal);
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => ctrl.abort(new RetryableError(`OTLP/HTTP request to ${this.url.host} timed out after ${ms}ms`)), ms);
+    try {
+      return await this.exchange(request, ctrl.signal);
+    } catch (err) {
+      if (ctrl.signal.aborted && !signal.aborted) throw ctrl.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Compress (once), authenticate (every attempt), POST, read the answer. */
+  private async exchange(request: Uint8Array, signal: AbortSignal): Promise<SendResult | void> {
     const body = await this.body(request);
     let headers: Record<string, string> = { ...this.baseHeaders, 'content-length': String(body.length) };
     if (this.auth) {

@@ -167,6 +167,16 @@ describe("X-Ray's limits (recognised through sigv4auth signing for xray, on a 12
     expect(await r.dropped()).toEqual({});
   });
 
+  it('a request that hangs times out alone (timeout is per request): it and the next are retried, the first is not sent twice', async () => {
+    const r = await start({ timeout: '300ms' });
+    fake.answerNext({ status: 200 }, { status: 0 });
+    const batch = td(resource('a', many(Date.now(), 25_000)));
+    await r.exporter.consumeTraces(batch);
+    await waitFor(async () => (await r.sent()) === 25_000, 'all sent', 20_000);
+    expect(fake.requests.map((q) => q.status)).toEqual([200, 0, 200, 200]);
+    expect(fake.acceptedSpanIds()).toEqual(ids(batch));
+  });
+
   it('a 400 on one of three requests drops that one only (counted), the other two are delivered', async () => {
     const r = await start();
     fake.answerNext({ status: 400, body: JSON.stringify({ code: 3, message: 'bad span' }) });

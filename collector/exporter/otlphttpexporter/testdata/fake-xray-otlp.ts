@@ -48,6 +48,7 @@ export interface XrayOtlpRequest {
 }
 
 export interface InjectedAnswer {
+  /** 0: never answer (the request hangs until the fake stops). */
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -165,6 +166,7 @@ export class FakeXrayOtlp extends LocalHttpFake {
     }
     if (!injected) return reply(200);
     rec.status = injected.status;
+    if (injected.status === 0) return;
     res.writeHead(injected.status, { 'content-type': 'application/json', ...injected.headers }).end(injected.body ?? '');
   }
 }
