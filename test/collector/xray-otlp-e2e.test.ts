@@ -7,7 +7,7 @@
  * status code, service names.
  * Build first: npx tsc -p tsconfig.json.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyValueToJs, getStringAttr, idToHex, StatusCode, type Span } from '../../collector/pdata/model.js';
 import { FakeXrayOtlp, TEST_CREDENTIALS, TEST_REGION } from '../../collector/exporter/otlphttpexporter/testdata/fake-xray-otlp.js';
 import { ENVOY_FIXTURES, fixtureSpans } from '../fixtures/envoy/load.js';
@@ -18,14 +18,6 @@ const fake = new FakeXrayOtlp();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
-let running: RunningCollector | undefined;
-afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
-  running = undefined;
-});
 
 /** The fixture's Zipkin JSON with its timestamps moved so the latest span started a minute ago. */
 function presentDayZipkin(fixture: (typeof ENVOY_FIXTURES)[number], offsetUs: number): string {
@@ -57,7 +49,7 @@ service:
     metrics: { level: none }
 `,
     );
-    running = RunningCollector.start(['--config', cfg], {
+    const c = RunningCollector.start(['--config', cfg], {
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       AWS_SESSION_TOKEN: '',
@@ -66,43 +58,55 @@ service:
       AWS_CONFIG_FILE: '/nonexistent/meshtrace-e2e',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/meshtrace-e2e',
     });
-    const c = running;
-    await c.waitForLog((l) => l.msg === 'Everything is ready. Begin running and processing data.');
-    const zipkinPort = RunningCollector.portOf(await c.waitForLog((l) => l.msg === 'Zipkin receiver listening'));
-
-    const latest = Math.max(...ENVOY_FIXTURES.flatMap((f) => fixtureSpans(f).map((z) => z.timestamp ?? 0)));
-    const offsetUs = (Date.now() - 60_000) * 1000 - latest;
-    for (const fixture of ENVOY_FIXTURES) {
-      const res = await fetch(`http://127.0.0.1:${zipkinPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: presentDayZipkin(fixture, offsetUs) });
-      expect(res.status, fixture).toBe(202);
+    try {
+      await deliverFixtures(c);
+    } finally {
+      if (c.child.exitCode === null) c.kill('SIGKILL');
     }
-    c.kill('SIGTERM');
-    expect(await c.exited).toEqual({ code: 0, signal: null });
-
-    // Every request was signed for xray in the region and passed the fake's verifier and limits.
-    expect(fake.requests.length).toBeGreaterThan(0);
-    for (const q of fake.requests) {
-      expect(q.status, q.problem).toBe(200);
-      expect(String(q.headers.authorization)).toContain(`/${TEST_REGION}/xray/aws4_request`);
-    }
-    const found = new Map<string, { span: Span; service?: string }>();
-    for (const q of fake.requests) {
-      for (const rs of q.td!.resourceSpans) {
-        for (const ss of rs.scopeSpans) for (const span of ss.spans) found.set(idToHex(span.spanId), { span, service: getStringAttr(rs.resource?.attributes, 'service.name') });
-      }
-    }
-    expect(found.size).toBe(ENVOY_FIXTURES.reduce((n, f) => n + fixtureSpans(f).length, 0));
-    for (const [fixture, spanId, want] of EXPECTED) {
-      const got = found.get(spanId);
-      expect(got, `${fixture} span ${spanId} missing`).toBeDefined();
-      expect(got!.span.kind, `${spanId} kind`).toBe(want.kind);
-      expect(got!.service, `${spanId} service.name`).toBe(want.service);
-      const attrs = Object.fromEntries(got!.span.attributes.map((kv) => [kv.key, anyValueToJs(kv.value)]));
-      for (const [key, value] of Object.entries(want.attrs)) {
-        // The Zipkin receiver turns Envoy's `error=true` into the span status, as otelcol does.
-        if (key === 'error') expect(got!.span.status?.code, `${spanId} status`).toBe(StatusCode.ERROR);
-        else expect(attrs[key], `${spanId} ${key}`).toEqual(value);
-      }
-    }
+    checkWhatXrayGot();
   });
 });
+
+/** Posts every fixture, moved to the present, to the Zipkin receiver; then stops the collector (it flushes). */
+async function deliverFixtures(c: RunningCollector): Promise<void> {
+  await c.waitForLog((l) => l.msg === 'Everything is ready. Begin running and processing data.');
+  const zipkinPort = RunningCollector.portOf(await c.waitForLog((l) => l.msg === 'Zipkin receiver listening'));
+
+  const latest = Math.max(...ENVOY_FIXTURES.flatMap((f) => fixtureSpans(f).map((z) => z.timestamp ?? 0)));
+  const offsetUs = (Date.now() - 60_000) * 1000 - latest;
+  for (const fixture of ENVOY_FIXTURES) {
+    const res = await fetch(`http://127.0.0.1:${zipkinPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: presentDayZipkin(fixture, offsetUs) });
+    expect(res.status, fixture).toBe(202);
+  }
+  c.kill('SIGTERM');
+  expect(await c.exited).toEqual({ code: 0, signal: null });
+}
+
+/** What the fake X-Ray endpoint accepted: every request signed and within limits, every span corrected. */
+function checkWhatXrayGot(): void {
+  // Every request was signed for xray in the region and passed the fake's verifier and limits.
+  expect(fake.requests.length).toBeGreaterThan(0);
+  for (const q of fake.requests) {
+    expect(q.status, q.problem).toBe(200);
+    expect(String(q.headers.authorization)).toContain(`/${TEST_REGION}/xray/aws4_request`);
+  }
+  const found = new Map<string, { span: Span; service?: string }>();
+  for (const q of fake.requests) {
+    for (const rs of q.td!.resourceSpans) {
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) found.set(idToHex(span.spanId), { span, service: getStringAttr(rs.resource?.attributes, 'service.name') });
+    }
+  }
+  expect(found.size).toBe(ENVOY_FIXTURES.reduce((n, f) => n + fixtureSpans(f).length, 0));
+  for (const [fixture, spanId, want] of EXPECTED) {
+    const got = found.get(spanId);
+    expect(got, `${fixture} span ${spanId} missing`).toBeDefined();
+    expect(got!.span.kind, `${spanId} kind`).toBe(want.kind);
+    expect(got!.service, `${spanId} service.name`).toBe(want.service);
+    const attrs = Object.fromEntries(got!.span.attributes.map((kv) => [kv.key, anyValueToJs(kv.value)]));
+    for (const [key, value] of Object.entries(want.attrs)) {
+      // The Zipkin receiver turns Envoy's `error=true` into the span status, as otelcol does.
+      if (key === 'error') expect(got!.span.status?.code, `${spanId} status`).toBe(StatusCode.ERROR);
+      else expect(attrs[key], `${spanId} ${key}`).toEqual(value);
+    }
+  }
+}
