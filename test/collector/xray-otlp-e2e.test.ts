@@ -18,7 +18,6 @@ const fake = new FakeXrayOtlp();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
-
 /** The fixture's Zipkin JSON with its timestamps moved so the latest span started a minute ago. */
 function presentDayZipkin(fixture: (typeof ENVOY_FIXTURES)[number], offsetUs: number): string {
   return JSON.stringify(fixtureSpans(fixture).map((z) => (z.timestamp === undefined ? z : { ...z, timestamp: z.timestamp + offsetUs })));
