@@ -19,7 +19,13 @@
  * queue fills and refused requests were decoded for nothing — overload figures, printed lower.
  *
  * Options: --seconds N (window per scenario, default 5), --concurrency N (default 2),
- * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray.
+ * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray,xray-otlp.
+ *
+ * `xray-otlp` is X-Ray's OTLP route: otlphttp + sigv4auth (the default credential chain, static
+ * bench credentials in the environment) + gzip to a fake X-Ray OTLP endpoint that verifies every
+ * SigV4 signature (in the peer process, so verifying costs the collector nothing) and answers 403
+ * to a bad one (counted as dropped). Its ratio to the unsigned `otlphttp` gzip scenario of the
+ * same run is printed at the end.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -27,7 +33,8 @@ import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import http2 from 'node:http2';
-import type { Host, TracesExporter, Factory } from '../collector/component/component.js';
+import type { Extension, Host, TracesExporter, Factory } from '../collector/component/component.js';
+import { TEST_CREDENTIALS as BENCH_CREDENTIALS, TEST_REGION as BENCH_REGION, verifySigV4 } from '../collector/exporter/awsxrayexporter/testdata/fake-xray.js';
 import { ConfigIssues } from '../collector/config/issues.js';
 import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { decodeTraceRequest, encodeTraceRequest, encodeTraceResponse } from '../collector/pdata/otlp-proto.js';
@@ -42,7 +49,7 @@ const SECONDS = Number(arg('seconds', '5'));
 const WARMUP_SECONDS = 1.5;
 const CONCURRENCY = Number(arg('concurrency', '2'));
 const SPANS_PER_REQUEST = 100;
-const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray').split(',');
+const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray,xray-otlp').split(',');
 
 // ---- Envoy-shaped payload (same on both sides: generated deterministically) -------------------
 
@@ -137,7 +144,19 @@ async function peer(): Promise<void> {
       const listen = (s: http.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
       const httpPort = await listen(sink(empty, 'application/x-protobuf'));
       const xrayPort = await listen(sink(Buffer.from('{"UnprocessedTraceSegments":[]}'), 'application/x-amz-json-1.1'));
-      send({ grpcPort, httpPort, xrayPort });
+      // X-Ray's OTLP endpoint: every request's SigV4 signature checked (service xray), 403 if wrong.
+      const secrets = new Map([[BENCH_CREDENTIALS.accessKeyId, BENCH_CREDENTIALS.secretAccessKey]]);
+      const xrayOtlp = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const ok = verifySigV4(req, Buffer.concat(chunks), secrets, BENCH_REGION, 'xray').ok;
+          res.writeHead(ok ? 200 : 403, { 'content-type': 'application/x-protobuf', 'content-length': ok ? empty.length : 0 });
+          res.end(ok ? empty : undefined);
+        });
+      });
+      const xrayOtlpPort = await listen(xrayOtlp);
+      send({ grpcPort, httpPort, xrayPort, xrayOtlpPort });
     }
     if (msg.cmd === 'drive') {
       const agent = new http.Agent({ keepAlive: true, maxSockets: msg.concurrency });
@@ -215,6 +234,8 @@ interface Scenario {
   label: string;
   factory: () => Promise<Factory<unknown, TracesExporter>>;
   config: (ports: Record<string, number>) => Record<string, unknown>;
+  /** An extension the exporter uses (`auth.authenticator`), created and started before it. */
+  extension?: { id: string; factory: () => Promise<Factory<unknown, Extension>>; config: Record<string, unknown> };
 }
 
 const SCENARIOS: Scenario[] = [
@@ -254,6 +275,17 @@ const SCENARIOS: Scenario[] = [
     factory: async () => (await import('../collector/exporter/awsxrayexporter/factory.js')).awsXrayExporterFactory as Factory<unknown, TracesExporter>,
     config: (p) => ({ region: 'us-east-1', endpoint: `http://127.0.0.1:${p.xrayPort}` }),
   },
+  {
+    name: 'xray-otlp',
+    label: 'OTLP/HTTP in → otlphttp + sigv4auth (gzip) out',
+    factory: async () => (await import('../collector/exporter/otlphttpexporter/factory.js')).otlpHttpExporterFactory as Factory<unknown, TracesExporter>,
+    config: (p) => ({ endpoint: `http://127.0.0.1:${p.xrayOtlpPort}`, auth: { authenticator: 'sigv4auth' } }),
+    extension: {
+      id: 'sigv4auth',
+      factory: async () => (await import('../collector/extension/sigv4authextension/factory.js')).sigv4AuthExtensionFactory as Factory<unknown, Extension>,
+      config: { region: BENCH_REGION, service: 'xray' },
+    },
+  },
 ];
 
 function cpuSeconds(): number {
@@ -270,10 +302,18 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const { otlpReceiverFactory } = await import('../collector/receiver/otlpreceiver/factory.js');
   const rcvCfg = otlpReceiverFactory.parseConfig({ protocols: { http: { endpoint: '127.0.0.1:0' } } }, 'receivers.otlp', issues);
   if (!issues.ok) throw new Error(issues.format());
+  let extension: Extension | undefined;
+  if (s.extension) {
+    const extFactory = await s.extension.factory();
+    extension = extFactory.create(extFactory.parseConfig(s.extension.config, `extensions.${s.extension.id}`, issues), settings(s.extension.id));
+    if (!issues.ok) throw new Error(issues.format());
+    await extension.start(host);
+  }
+  const scenarioHost: Host = { ...host, getExtension: (id) => (id === s.extension?.id ? extension : undefined) };
   const exporter = factory.create(expCfg, settings(factory.type));
   const receiver = otlpReceiverFactory.create(rcvCfg, settings('otlp'), exporter);
-  await exporter.start(host);
-  await receiver.start(host);
+  await exporter.start(scenarioHost);
+  await receiver.start(scenarioHost);
   const sent = async () => {
     const { values } = await metrics.exporterSent.get();
     return values.reduce((n, v) => n + v.value, 0);
@@ -293,6 +333,7 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const driver = await driving;
   await receiver.shutdown(AbortSignal.timeout(2000));
   await exporter.shutdown(AbortSignal.timeout(5000));
+  await extension?.shutdown(AbortSignal.timeout(1000));
   const { values: dropped } = await metrics.spansDropped.get();
   return { spans, cpu, wall, peakRss, refused: driver.refused ?? 0, dropped: dropped.reduce((n, v) => n + v.value, 0) };
 }
@@ -305,9 +346,11 @@ async function main(): Promise<void> {
   await new Promise((r) => child.once('message', r));
   if (pinned) pinTo(1, child.pid!);
   const ports = await request(child, { cmd: 'sinks' });
-  // Credentials for the AWS SDK's default chain; the fake X-Ray does not check them.
-  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDBENCHMARK';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'benchmark-secret';
+  // Credentials for the AWS SDK's default chain: the fake X-Ray OTLP endpoint checks signatures
+  // made with them (the PutTraceSegments fake does not check).
+  process.env.AWS_ACCESS_KEY_ID = BENCH_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = BENCH_CREDENTIALS.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
 
   console.log(`export-throughput: ${SPANS_PER_REQUEST} spans × ${attrs} attributes per request, ${bodies[0]!.length} bytes; ` +
     `window ${SECONDS}s per scenario, ${CONCURRENCY} requests in flight; ${pinned ? 'collector pinned to cpu 0, clients+sinks to cpu 1' : 'not pinned'}; node ${process.version}`);
@@ -315,10 +358,12 @@ async function main(): Promise<void> {
   console.log(`ceiling  protobufjs decode+encode in this process: ${Math.round(ceil).toLocaleString('en')} spans/s per CPU second`);
   console.log('');
   console.log('scenario                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
+  const perCoreOf = new Map<string, number>();
   for (const s of SCENARIOS.filter((x) => ONLY.includes(x.name))) {
     try {
       const r = await runScenario(s, child, ports);
       const perCore = r.spans / r.cpu;
+      perCoreOf.set(s.name, perCore);
       console.log(
         `${s.label.padEnd(50)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
           `${Math.round(r.spans / r.wall).toLocaleString('en').padStart(14)}  ${r.cpu.toFixed(2).padStart(5)}  ${(r.peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB` +
@@ -330,6 +375,11 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log('spans/s/core = spans delivered to the sink ÷ collector-side CPU seconds; ratio = that ÷ the ceiling above.');
+  const signed = perCoreOf.get('xray-otlp');
+  const unsigned = perCoreOf.get('otlphttp');
+  if (signed !== undefined && unsigned !== undefined) {
+    console.log(`otlphttp + sigv4auth → X-Ray OTLP ÷ unsigned otlphttp (both gzip, this run): ${(signed / unsigned).toFixed(2)}`);
+  }
   child.send({ cmd: 'exit' });
 }
 

@@ -15,6 +15,8 @@ import { healthCheckExtensionFactory } from './extension/healthcheckextension/fa
 import { otlpExporterFactory } from './exporter/otlpexporter/factory.js';
 import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js';
 import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
+import { sigv4AuthExtensionFactory } from './extension/sigv4authextension/factory.js';
+import { bearerTokenAuthExtensionFactory } from './extension/bearertokenauthextension/factory.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const builtinFactories: Factory<any, any>[] = [
@@ -30,4 +32,6 @@ export const builtinFactories: Factory<any, any>[] = [
   otlpExporterFactory,
   otlpHttpExporterFactory,
   awsXrayExporterFactory,
+  sigv4AuthExtensionFactory,
+  bearerTokenAuthExtensionFactory,
 ];

@@ -36,11 +36,14 @@ export interface Extension extends Component {}
 
 /**
  * What an extension offers other components, as the OpenTelemetry Collector's extension
- * interfaces do (`extensionauth.HTTPClient`, `storage.Extension`): an exporter's
- * `auth.authenticator` must name a `client_auth` extension, its `sending_queue.storage` a
- * `storage` one.
+ * interfaces do: `client_auth` authenticates outgoing HTTP requests (`extensionauth.HTTPClient`;
+ * collector/extension/extensionauth), `grpc_client_auth` outgoing gRPC calls
+ * (`extensionauth.GRPCClient`), `storage` persists (`storage.Extension`). `otlphttp`'s
+ * `auth.authenticator` must name a `client_auth` extension, `otlp`'s a `grpc_client_auth` one
+ * (so an HTTP-only signer such as sigv4auth on `otlp` is a config error), a
+ * `sending_queue.storage` a `storage` one.
  */
-export type ExtensionCapability = 'client_auth' | 'storage';
+export type ExtensionCapability = 'client_auth' | 'grpc_client_auth' | 'storage';
 
 /** A component's reference to an extension, checked when the config is loaded. */
 export interface ExtensionRef {

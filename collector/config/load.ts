@@ -301,8 +301,17 @@ function resolveConfig(raw: unknown, issues: ConfigIssues, factories: readonly A
 
 const CAPABILITY_NAME: Record<ExtensionCapability, string> = {
   client_auth: 'an authenticator (client auth) extension',
+  grpc_client_auth: 'an authenticator for gRPC clients',
   storage: 'a storage extension',
 };
+
+/** Why an extension lacks a capability, when the reason is worth saying (an HTTP-only signer on gRPC). */
+function capabilityHint(has: readonly ExtensionCapability[], wanted: ExtensionCapability): string {
+  if (wanted === 'grpc_client_auth' && has.includes('client_auth')) {
+    return ': it authenticates HTTP requests only (use it with the otlphttp exporter)';
+  }
+  return '';
+}
 
 /**
  * Every extension a used component refers to (auth.authenticator, sending_queue.storage) must be
@@ -324,8 +333,9 @@ function checkExtensionRefs(
           issues.error(ref.path, `references extension "${ref.id}" which is not enabled: add it to service.extensions`);
         } else {
           const ext = resolved.extensions.get(ref.id);
-          if (ext && !(ext.factory.capabilities ?? []).includes(ref.capability)) {
-            issues.error(ref.path, `extension "${ref.id}" (type ${ext.type}) is not ${CAPABILITY_NAME[ref.capability]}`);
+          const has = ext?.factory.capabilities ?? [];
+          if (ext && !has.includes(ref.capability)) {
+            issues.error(ref.path, `extension "${ref.id}" (type ${ext.type}) is not ${CAPABILITY_NAME[ref.capability]}${capabilityHint(has, ref.capability)}`);
           }
         }
       }

@@ -238,15 +238,23 @@ describe('the ConfigMap config passes the collector\'s own validation', () => {
   it('parseConfigText accepts it, with the pipeline and exporters the manifests document', () => {
     const cfg = parseConfigText(collectorYaml, env);
     const [traces] = cfg.service.pipelines;
-    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'reparent', 'batch'], exporters: ['awsxray', 'otlphttp'] });
+    expect(traces).toMatchObject({ receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'istio', 'reparent', 'batch'], exporters: ['otlphttp/xray', 'otlphttp'] });
     const otlphttp = cfg.exporters.get('otlphttp')!.config as { headers: Record<string, string> };
     expect(otlphttp.headers.Authentication).toBe('token-from-secret');
+    // X-Ray's OTLP endpoint in the Deployment's region, signed by the enabled sigv4auth extension.
+    const xray = cfg.exporters.get('otlphttp/xray')!.config as { url: string; authenticator?: string };
+    expect(xray).toMatchObject({ url: `https://xray.${env.AWS_REGION}.amazonaws.com/v1/traces`, authenticator: 'sigv4auth' });
+    expect(cfg.service.extensions).toContain('sigv4auth');
+    expect(cfg.extensions.get('sigv4auth')!.config).toMatchObject({ region: env.AWS_REGION, service: 'xray' });
     expect(cfg.service.telemetry.metrics.endpoint).toMatch(/:8888$/);
   });
 
-  it('it still passes with the Redis epoch store switched on', () => {
-    const withRedis = collectorYaml.replace(/#\s*(epoch_store:\s*redis:\/\/\S+)/, '$1');
-    expect(withRedis).not.toBe(collectorYaml);
+  it('the awsxray route (accounts without Transaction Search) passes too, with the Redis epoch store switched on', () => {
+    const withRedis = collectorYaml
+      .replace(/#\s*(epoch_store:\s*redis:\/\/\S+)/, '$1')
+      .replace('exporters: [otlphttp/xray, otlphttp]', 'exporters: [awsxray, otlphttp]');
+    expect(withRedis).toContain('exporters: [awsxray, otlphttp]');
+    expect(withRedis).toMatch(/^\s+epoch_store: redis:/m);
     const cfg = parseConfigText(withRedis, env);
     expect((cfg.exporters.get('awsxray')!.config as { epochStore?: string }).epochStore).toBe(`redis://:${env.REDIS_PASSWORD}@meshtrace-redis.meshtrace.svc.cluster.local:6379`);
   });

@@ -75,7 +75,7 @@ describe('the collector image\'s file layout', () => {
     const opts = { cwd: app, env, encoding: 'utf8' as const, timeout: 30_000 };
     execFileSync(process.execPath, ['dist/collector/cli.js', 'validate', '--config', cfgFile], opts);
     const components = execFileSync(process.execPath, ['dist/collector/cli.js', 'components'], opts);
-    for (const type of ['otlp', 'zipkin', 'memory_limiter', 'istio', 'reparent', 'batch', 'awsxray', 'otlphttp', 'health_check']) {
+    for (const type of ['otlp', 'zipkin', 'memory_limiter', 'istio', 'reparent', 'batch', 'awsxray', 'otlphttp', 'health_check', 'sigv4auth']) {
       expect(components).toContain(type);
     }
   }, 120_000);

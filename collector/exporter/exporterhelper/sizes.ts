@@ -4,7 +4,7 @@
  * it is meant to be within a few tens of percent of the real size, not exact — the bound is
  * about memory, and the in-memory objects are several times larger than the wire bytes anyway.
  */
-import type { AnyValue, KeyValue, TraceData } from '../../pdata/model.js';
+import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span, TraceData } from '../../pdata/model.js';
 
 function valueBytes(v: AnyValue | null | undefined): number {
   if (!v) return 2;
@@ -29,18 +29,30 @@ function attrsBytes(attrs: readonly KeyValue[] | null | undefined): number {
   return n;
 }
 
+/** One span's estimated encoded size (strings counted in UTF-16 units: ≤ 3x off for non-ASCII text). */
+export function estimateSpanBytes(s: Span): number {
+  // ids (16 + 8 + 8) + two fixed64 times + kind/flags/status + framing
+  let n = 70 + s.name.length + (s.traceState?.length ?? 0) + attrsBytes(s.attributes) + (s.status?.message?.length ?? 0);
+  if (s.events) for (const e of s.events) n += 16 + e.name.length + attrsBytes(e.attributes);
+  if (s.links) for (const l of s.links) n += 32 + attrsBytes(l.attributes) + (l.traceState?.length ?? 0);
+  return n;
+}
+
+export function estimateResourceBytes(resource: Resource | null | undefined): number {
+  return 8 + attrsBytes(resource?.attributes);
+}
+
+export function estimateScopeBytes(scope: InstrumentationScope | null | undefined): number {
+  return 8 + (scope?.name?.length ?? 0) + (scope?.version?.length ?? 0) + attrsBytes(scope?.attributes);
+}
+
 export function estimateTraceBytes(td: TraceData): number {
   let n = 0;
   for (const rs of td.resourceSpans) {
-    n += 8 + attrsBytes(rs.resource?.attributes) + (rs.schemaUrl?.length ?? 0);
+    n += estimateResourceBytes(rs.resource) + (rs.schemaUrl?.length ?? 0);
     for (const ss of rs.scopeSpans) {
-      n += 8 + (ss.scope?.name?.length ?? 0) + (ss.scope?.version?.length ?? 0) + attrsBytes(ss.scope?.attributes);
-      for (const s of ss.spans) {
-        // ids (16 + 8 + 8) + two fixed64 times + kind/flags/status + framing
-        n += 70 + s.name.length + (s.traceState?.length ?? 0) + attrsBytes(s.attributes) + (s.status?.message?.length ?? 0);
-        if (s.events) for (const e of s.events) n += 16 + e.name.length + attrsBytes(e.attributes);
-        if (s.links) for (const l of s.links) n += 32 + attrsBytes(l.attributes) + (l.traceState?.length ?? 0);
-      }
+      n += estimateScopeBytes(ss.scope);
+      for (const s of ss.spans) n += estimateSpanBytes(s);
     }
   }
   return n;

@@ -61,7 +61,8 @@ describe('otlp exporter config', () => {
     [{ endpoint: 'b:1', tls: { insecure: 'yes' } }, 'exporters.otlp.tls.insecure'],
     [{ endpoint: 'b:1', sending_queue: { num_consumers: 0 } }, 'exporters.otlp.sending_queue.num_consumers'],
     [{ endpoint: 'b:1', retry_on_failure: { max_interval: 'soon' } }, 'exporters.otlp.retry_on_failure.max_interval'],
-    [{ endpoint: 'b:1', auth: { authenticator: 'oauth2client' } }, 'exporters.otlp.auth'],
+    [{ endpoint: 'b:1', auth: { authenticator: '' } }, 'exporters.otlp.auth.authenticator'],
+    [{ endpoint: 'b:1', auth: { authenticatr: 'x' } }, 'exporters.otlp.auth'],
     [{ endpoint: 'b:1', endpont: 'x' }, 'exporters.otlp'],
   ])('%j is refused at %s', (raw, path) => {
     const { issues } = parse(raw);

@@ -5,6 +5,7 @@
  *     otlp:
  *       endpoint: otel-backend.example.com:4317   # or https://host:port, http://host:port
  *       headers: { Authentication: "${env:OTLP_TOKEN}" }
+ *       auth: { authenticator: bearertokenauth }  # a grpc_client_auth extension (TLS channels only)
  *       compression: gzip                         # gzip (default) | none
  *       tls: { insecure: false, ca_file: ..., cert_file: ..., key_file: ..., server_name_override: ... }
  *       timeout: 5s
@@ -18,6 +19,7 @@ import type { ConfigIssues } from '../../config/issues.js';
 import { join, parseHostPort, readEnum, readObject, readString, readStringMap } from '../../config/validate.js';
 import { readQueueConfig, readRetryConfig, readTimeout, type QueueConfig, type RetryConfig } from '../exporterhelper/config.js';
 import { readTlsClientConfig, type TlsClientConfig } from './tls.js';
+import { readAuthConfig } from '../../extension/extensionauth/client.js';
 
 export type Compression = 'gzip' | 'none';
 
@@ -26,6 +28,8 @@ export interface OtlpExporterConfig {
   address: string;
   useTls: boolean;
   headers: Record<string, string>;
+  /** `auth.authenticator`: the ID of the extension that adds per-call credentials. */
+  authenticator?: string;
   compression: Compression;
   tls: TlsClientConfig;
   timeoutMs: number;
@@ -88,11 +92,11 @@ export function parseOtlpExporterConfig(raw: unknown, path: string, issues: Conf
   for (const k of ['balancer_name', 'keepalive', 'authority', 'read_buffer_size', 'write_buffer_size', 'wait_for_ready'] as const) {
     if (o[k] !== undefined) issues.warn(join(path, k), 'not supported and ignored');
   }
-  if (o.auth !== undefined) issues.error(join(path, 'auth'), 'authenticator extensions are not supported; put the credential in headers (e.g. Authorization: "Bearer ${env:TOKEN}")');
   return {
     address,
     useTls: scheme === 'https' ? true : scheme === 'http' ? false : !tls.insecure,
     headers: readHeaders(o.headers, join(path, 'headers'), issues),
+    authenticator: readAuthConfig(o.auth, join(path, 'auth'), issues),
     compression: readCompression(o.compression, join(path, 'compression'), issues),
     tls,
     timeoutMs: readTimeout(o.timeout, join(path, 'timeout'), issues),

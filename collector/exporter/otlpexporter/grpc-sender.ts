@@ -12,8 +12,8 @@ import type { SendResult } from '../exporterhelper/errors.js';
 import type { OtlpExporterConfig } from './config.js';
 import { grpcFailure } from './grpc-status.js';
 import { EXPORT_PATH, identityBuffer } from '../../pdata/otlp-grpc-service.js';
-
-
+import type { Host } from '../../component/component.js';
+import { grpcClientAuthenticator, type GrpcClientAuthenticator } from '../../extension/extensionauth/client.js';
 
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -43,6 +43,7 @@ export function retryDelayFromMetadata(md: grpc.Metadata | undefined): number | 
 export class OtlpGrpcSender {
   private readonly client: grpc.Client;
   private readonly metadata: grpc.Metadata;
+  private auth?: GrpcClientAuthenticator;
 
   constructor(private readonly cfg: OtlpExporterConfig) {
     const options: grpc.ChannelOptions = {
@@ -59,6 +60,25 @@ export class OtlpGrpcSender {
     for (const [k, v] of Object.entries(cfg.headers)) this.metadata.set(k.toLowerCase(), v);
   }
 
+  /** Resolves `auth.authenticator` (extensions start first); `path` names it in errors. */
+  start(host: Host, path: string): void {
+    if (this.cfg.authenticator === undefined) return;
+    const auth = grpcClientAuthenticator(host, this.cfg.authenticator, path);
+    if (auth.requiresTransportSecurity && !this.cfg.useTls) {
+      // As otelcol (grpc-go refuses such PerRPCCredentials on an insecure channel): never send a token in clear text.
+      throw new Error(`${path}: extension "${this.cfg.authenticator}" sends credentials only over TLS, and this endpoint is plaintext (tls.insecure or http://)`);
+    }
+    this.auth = auth;
+  }
+
+  /** The configured headers plus the authenticator's, read per call so a rotated token applies at once. */
+  private callMetadata(): grpc.Metadata {
+    if (!this.auth) return this.metadata;
+    const md = this.metadata.clone();
+    for (const [k, v] of Object.entries(this.auth.grpcMetadata())) md.set(k, v);
+    return md;
+  }
+
   /** Encodes once, at enqueue time (the sending queue holds only these bytes). */
   encode = (td: TraceData): Uint8Array => encodeTraceRequest(td);
 
@@ -66,7 +86,7 @@ export class OtlpGrpcSender {
     const payload = toBuffer(request);
     return new Promise((resolve, reject) => {
       const options: grpc.CallOptions = this.cfg.timeoutMs > 0 ? { deadline: Date.now() + this.cfg.timeoutMs } : {};
-      const call = this.client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identityBuffer, identityBuffer, payload, this.metadata, options, (err, resp) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identityBuffer, identityBuffer, payload, this.callMetadata(), options, (err, resp) => {
         signal.removeEventListener('abort', onAbort);
         if (err) {
           reject(grpcFailure(err.code, err.details || err.message, retryDelayFromMetadata(err.metadata)));

@@ -6,6 +6,7 @@
  *       endpoint: https://otlp.example.com        # base URL; /v1/traces is appended
  *       traces_endpoint: https://host/custom/path # full URL; wins over endpoint
  *       headers: { Authentication: "${env:OTLP_TOKEN}" }
+ *       auth: { authenticator: sigv4auth }        # a client_auth extension (sigv4auth, bearertokenauth)
  *       compression: gzip                         # gzip (default) | none
  *       compression_params: { level: 6 }          # gzip level 1 (fastest) .. 9
  *       tls: { ca_file: ..., cert_file: ..., key_file: ..., insecure_skip_verify: false, server_name_override: ... }
@@ -18,11 +19,14 @@ import { join, readEnum, readInt, readObject, readUrl } from '../../config/valid
 import { readQueueConfig, readRetryConfig, readTimeout, type QueueConfig, type RetryConfig } from '../exporterhelper/config.js';
 import { readCompression, readHeaders, type Compression } from '../otlpexporter/config.js';
 import { readTlsClientConfig, type TlsClientConfig } from '../otlpexporter/tls.js';
+import { readAuthConfig } from '../../extension/extensionauth/client.js';
 
 export interface OtlpHttpExporterConfig {
   /** Full URL the requests go to. */
   url: string;
   headers: Record<string, string>;
+  /** `auth.authenticator`: the ID of the extension that authenticates each request. */
+  authenticator?: string;
   compression: Compression;
   /** gzip level 1 (fastest) .. 9 (smallest); default 6, zlib's and Go's default. */
   compressionLevel: number;
@@ -56,12 +60,12 @@ export function parseOtlpHttpExporterConfig(raw: unknown, path: string, issues: 
   for (const k of ['proxy_url', 'read_buffer_size', 'write_buffer_size', 'max_idle_conns', 'max_idle_conns_per_host', 'max_conns_per_host', 'idle_conn_timeout', 'disable_keep_alives', 'metrics_endpoint', 'logs_endpoint'] as const) {
     if (o[k] !== undefined) issues.warn(join(path, k), 'not supported and ignored');
   }
-  if (o.auth !== undefined) issues.error(join(path, 'auth'), 'authenticator extensions are not supported; put the credential in headers (e.g. Authorization: "Bearer ${env:TOKEN}")');
   const tls = readTlsClientConfig(o.tls, join(path, 'tls'), issues);
   if (tls.insecure) issues.warn(join(path, 'tls.insecure'), 'has no effect for otlphttp: the URL scheme (http:// or https://) decides');
   return {
     url,
     headers: readHeaders(o.headers, join(path, 'headers'), issues),
+    authenticator: readAuthConfig(o.auth, join(path, 'auth'), issues),
     compression: readCompression(o.compression, join(path, 'compression'), issues),
     compressionLevel: readInt(
       readObject(o.compression_params, join(path, 'compression_params'), issues, ['level']).level,

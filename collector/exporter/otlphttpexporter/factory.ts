@@ -1,9 +1,12 @@
 /**
- * The `otlphttp` exporter (alias `otlp_http`): OTLP/HTTP protobuf to any OTLP backend, behind
- * the shared sending queue and retry loop (exporterhelper).
+ * The `otlphttp` exporter (alias `otlp_http`): OTLP/HTTP protobuf to any OTLP backend — X-Ray's
+ * OTLP endpoint included (with sigv4auth) — behind the shared sending queue and retry loop
+ * (exporterhelper). Each batch is prepared once at enqueue: encoded, and for X-Ray split to its
+ * limits (http-sender.ts), so the queue holds only the bytes.
  */
 import type { Factory, TracesExporter } from '../../component/component.js';
-import { createQueuedEncodedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { authRef } from '../../extension/extensionauth/client.js';
+import { createQueuedPreparedTracesExporter } from '../exporterhelper/queued-exporter.js';
 import { parseOtlpHttpExporterConfig, type OtlpHttpExporterConfig } from './config.js';
 import { OtlpHttpSender } from './http-sender.js';
 
@@ -12,10 +15,13 @@ export const otlpHttpExporterFactory: Factory<OtlpHttpExporterConfig, TracesExpo
   type: 'otlphttp',
   aliases: ['otlp_http'],
   parseConfig: parseOtlpHttpExporterConfig,
+  extensionRefs: (cfg, path) => authRef(cfg.authenticator, path, 'client_auth'),
   create(cfg, settings) {
-    const sender = new OtlpHttpSender(cfg);
-    return createQueuedEncodedTracesExporter(settings, cfg.queue, cfg.retry, sender.encode, sender.send, {
-      timeoutMs: cfg.timeoutMs,
+    const sender = new OtlpHttpSender(cfg, settings);
+    return createQueuedPreparedTracesExporter(settings, cfg.queue, cfg.retry, sender.prepare, sender.send, {
+      // `timeout` applies per request in the sender: a split batch is several requests.
+      timeoutMs: 0,
+      onStart: (host) => sender.start(host),
       onShutdown: () => sender.close(),
     });
   },

@@ -28,7 +28,7 @@ type Behaviour =
   | { kind: 'hang' };
 
 /** An HTTP server on a free 127.0.0.1 port that passes every request to handle(). */
-abstract class LocalHttpFake {
+export abstract class LocalHttpFake {
   private server?: Server;
   url = '';
 
