@@ -4,7 +4,7 @@
  */
 import type { CreateSettings, Factory, TracesExporter } from '../../component/component.js';
 import type { ConfigIssues } from '../../config/issues.js';
-import { createQueuedPreparedTracesExporter } from '../exporterhelper/index.js';
+import { createQueuedPreparedTracesExporter, queueExtensionRefs } from '../exporterhelper/index.js';
 import { parseAwsXrayConfig, type AwsXrayConfig } from './config.js';
 import { createXrayExportFns, xrayMetrics } from './exporter.js';
 import { ApiSender, type ApiSenderOptions, type DocumentSender } from './send/api-sender.js';
@@ -90,5 +90,6 @@ export const awsXrayExporterFactory: Factory<AwsXrayConfig, TracesExporter> = {
   type: 'awsxray',
   aliases: ['xray'],
   parseConfig: (raw: unknown, path: string, issues: ConfigIssues) => parseAwsXrayConfig(raw, path, issues),
+  extensionRefs: (cfg, path) => queueExtensionRefs(cfg.queue, path),
   create: (cfg, settings) => createAwsXrayExporter(cfg, settings),
 };

@@ -4,6 +4,7 @@
  */
 import type { Factory, TracesExporter } from '../../component/component.js';
 import { createQueuedEncodedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { queueExtensionRefs } from '../exporterhelper/config.js';
 import { parseOtlpExporterConfig, type OtlpExporterConfig } from './config.js';
 import { OtlpGrpcSender } from './grpc-sender.js';
 
@@ -12,6 +13,7 @@ export const otlpExporterFactory: Factory<OtlpExporterConfig, TracesExporter> = 
   type: 'otlp',
   aliases: ['otlp_grpc'],
   parseConfig: parseOtlpExporterConfig,
+  extensionRefs: (cfg, path) => queueExtensionRefs(cfg.queue, path),
   create(cfg, settings) {
     const sender = new OtlpGrpcSender(cfg);
     return createQueuedEncodedTracesExporter(settings, cfg.queue, cfg.retry, sender.encode, sender.send, {

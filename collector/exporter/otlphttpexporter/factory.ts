@@ -4,6 +4,7 @@
  */
 import type { Factory, TracesExporter } from '../../component/component.js';
 import { createQueuedEncodedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { queueExtensionRefs } from '../exporterhelper/config.js';
 import { parseOtlpHttpExporterConfig, type OtlpHttpExporterConfig } from './config.js';
 import { OtlpHttpSender } from './http-sender.js';
 
@@ -12,6 +13,7 @@ export const otlpHttpExporterFactory: Factory<OtlpHttpExporterConfig, TracesExpo
   type: 'otlphttp',
   aliases: ['otlp_http'],
   parseConfig: parseOtlpHttpExporterConfig,
+  extensionRefs: (cfg, path) => queueExtensionRefs(cfg.queue, path),
   create(cfg, settings) {
     const sender = new OtlpHttpSender(cfg);
     return createQueuedEncodedTracesExporter(settings, cfg.queue, cfg.retry, sender.encode, sender.send, {

@@ -1,0 +1,272 @@
+/**
+ * One storage file: an LMDB environment (lmdb-js) holding a client's key-value data, plus the
+ * lease that keeps other collectors out (lease.ts). LMDB is copy-on-write with two alternating
+ * meta pages: a write is either entirely in the file or not at all, so a process killed in the
+ * middle of a commit (kill -9, OOMKill) reopens at the last committed transaction — no recovery
+ * step, no torn record. With lmdb-js's default `overlappingSync`, a write resolves once committed
+ * (it survives the process dying) and is flushed to disk right after; `fsync: true` makes it
+ * resolve only once flushed (it then survives the machine dying too). After a reboot lmdb-js
+ * opens at the last flushed transaction, so the file is never left inconsistent.
+ *
+ * Compaction (otelcol's `compaction`): LMDB reuses freed pages but never shrinks its file; a
+ * compacting copy (mdb_env_copy2 with MDB_CP_COMPACT, lmdb-js `backup(path, true)`) written to
+ * the compaction directory then replaces the file. Online (`on_rebound`), client calls wait on a
+ * gate while that happens.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { StorageClient, StorageOperation } from '../storage/storage.js';
+import type { FileStorageConfig } from './config.js';
+import { decideLease, LEASE_RENEW_MS, pidRunning, type Lease } from './lease.js';
+import { describeFsError } from './fs-errors.js';
+
+export interface SpaceUsage {
+  /** The file's high-water mark (pages ever used), in bytes. */
+  allocatedBytes: number;
+  /** Pages holding data now, in bytes. */
+  usedBytes: number;
+}
+
+interface Env {
+  root: RootDatabase;
+  data: Database<Buffer, string>;
+  meta: Database<Lease, string>;
+}
+
+const CORRUPTION = /MDB_INVALID|MDB_CORRUPTED|MDB_VERSION_MISMATCH|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_PANIC|not an LMDB file|Invalid argument/;
+const LEASE_KEY = 'lease';
+
+export class LmdbFile {
+  private env?: Env;
+  private readonly me: Lease;
+  private renewTimer?: NodeJS.Timeout;
+  /** Set while the file is being swapped for its compacted copy: client calls wait for it. */
+  private gate?: Promise<void>;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly cfg: FileStorageConfig,
+    private readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void },
+  ) {
+    this.me = { host: os.hostname(), pid: process.pid, token: randomBytes(8).toString('hex'), renewedAt: 0 };
+  }
+
+  /** Opens the file (recreating it when corrupt and `recreate` is set), takes the lease, compacts on start. */
+  async open(): Promise<void> {
+    this.env = await this.openEnv();
+    await this.takeLease();
+    if (this.cfg.compaction.onStart) await this.compact('on_start');
+    this.renewTimer = setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
+    this.renewTimer.unref();
+  }
+
+  client(): StorageClient {
+    return {
+      get: async (key) => {
+        const env = await this.ready();
+        const v = env.data.getBinary(key);
+        return v === undefined ? undefined : new Uint8Array(v);
+      },
+      set: async (key, value) => {
+        const env = await this.ready();
+        await this.write(env, env.data.put(key, asBuffer(value)), `write ${key}`);
+      },
+      delete: async (key) => {
+        const env = await this.ready();
+        await this.write(env, env.data.remove(key), `delete ${key}`);
+      },
+      batch: async (ops: readonly StorageOperation[]) => {
+        const env = await this.ready();
+        const done = env.data.batch(() => {
+          for (const op of ops) {
+            if (op.type === 'set') void env.data.put(op.key, asBuffer(op.value ?? new Uint8Array(0)));
+            else void env.data.remove(op.key);
+          }
+        });
+        await this.write(env, done, `batch of ${ops.length}`);
+      },
+      entries: () => this.entries(),
+      close: () => this.close(),
+    };
+  }
+
+  /** Data pages in use vs. the file's high-water mark (for rebound compaction). */
+  usage(): SpaceUsage {
+    const env = this.env;
+    if (!env) return { allocatedBytes: 0, usedBytes: 0 };
+    const s = env.root.getStats() as { pageSize: number; lastPageNumber: number };
+    let pages = 2; // the two meta pages
+    for (const db of [env.root, env.data, env.meta] as Database[]) {
+      const d = db.getStats() as { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
+      pages += d.treeBranchPageCount + d.treeLeafPageCount + d.overflowPages;
+    }
+    return { allocatedBytes: (s.lastPageNumber + 1) * s.pageSize, usedBytes: pages * s.pageSize };
+  }
+
+  /** Replaces the file by a compacted copy (written in compaction.directory first). */
+  async compact(why: string): Promise<void> {
+    if (!this.env || this.gate) return;
+    let open!: () => void;
+    this.gate = new Promise<void>((r) => (open = r));
+    const before = this.usage().allocatedBytes;
+    const tmp = path.join(this.cfg.compaction.directory, `tempdb-${path.basename(this.file)}-${randomBytes(4).toString('hex')}`);
+    try {
+      await this.env.root.committed;
+      await this.env.root.backup(tmp, true);
+      await this.env.root.close();
+      this.env = undefined;
+      await replaceFile(tmp, this.file);
+      await fs.rm(`${this.file}-lock`, { force: true });
+      this.env = await this.openEnv();
+      const after = this.usage().allocatedBytes;
+      this.log.info({ file: this.file, why, before_bytes: before, after_bytes: after }, 'file_storage: compacted');
+    } finally {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      if (!this.env) this.env = await this.openEnv();
+      this.gate = undefined;
+      open();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    await this.gate;
+    const env = this.env;
+    if (!env) return;
+    try {
+      await env.root.committed;
+      await env.meta.transaction(() => {
+        if (env.meta.get(LEASE_KEY)?.token === this.me.token) void env.meta.remove(LEASE_KEY);
+      });
+      await env.root.flushed;
+    } finally {
+      this.env = undefined;
+      await env.root.close();
+    }
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async ready(): Promise<Env> {
+    if (this.gate) await this.gate;
+    if (!this.env) throw new Error(`file_storage: ${this.file} is closed`);
+    return this.env;
+  }
+
+  private async write(env: Env, p: Promise<unknown>, what: string): Promise<void> {
+    try {
+      await p;
+      if (this.cfg.fsync) await env.root.flushed;
+    } catch (e) {
+      throw new Error(`file_storage: ${what} in ${this.file} failed: ${describeFsError(e)}`, { cause: e });
+    }
+  }
+
+  private async *entries(): AsyncIterable<{ key: string; value: Uint8Array }> {
+    const env = await this.ready();
+    for (const { key, value } of env.data.getRange()) {
+      yield { key: String(key), value: value as Uint8Array };
+    }
+  }
+
+  private async openEnv(): Promise<Env> {
+    try {
+      return this.openEnvOnce();
+    } catch (e) {
+      const text = (e as Error).message ?? String(e);
+      if (!CORRUPTION.test(text)) throw new Error(`file_storage: cannot open ${this.file}: ${describeFsError(e)}`, { cause: e });
+      if (!this.cfg.recreate) {
+        throw new Error(
+          `file_storage: ${this.file} is damaged and cannot be opened (${text}); move it aside, or set recreate: true to keep it as ${path.basename(this.file)}.backup and start a new one`,
+          { cause: e },
+        );
+      }
+      const backup = `${this.file}.backup`;
+      await fs.rename(this.file, backup);
+      await fs.rm(`${this.file}-lock`, { force: true });
+      this.log.warn({ file: this.file, backup, error: text }, 'file_storage: damaged file kept aside (recreate: true); starting a new one — what it held is not sent');
+      return this.openEnvOnce();
+    }
+  }
+
+  private openEnvOnce(): Env {
+    const root = open<Buffer, string>({
+      path: this.file,
+      noSubdir: true,
+      encoding: 'binary',
+      maxDbs: 4,
+      // overlappingSync (lmdb-js's default on Linux) keeps the file consistent across machine
+      // crashes while a write resolves at commit; `fsync` additionally waits for the flush.
+      overlappingSync: true,
+    });
+    try {
+      const data = root.openDB<Buffer, string>('data', { encoding: 'binary' });
+      const meta = root.openDB<Lease, string>('meta', { encoding: 'msgpack' });
+      // Opening named databases reads the root tree: a damaged file fails here at the latest.
+      data.getStats();
+      meta.get(LEASE_KEY);
+      return { root, data, meta };
+    } catch (e) {
+      void root.close();
+      throw e;
+    }
+  }
+
+  private async takeLease(): Promise<void> {
+    const deadline = Date.now() + this.cfg.timeoutMs;
+    for (;;) {
+      const env = this.env!;
+      let why = '';
+      const taken = await env.meta.transaction(() => {
+        const d = decideLease(env.meta.get(LEASE_KEY), this.me, Date.now(), pidRunning);
+        why = d.why;
+        if (d.take) void env.meta.put(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
+        return d.take;
+      });
+      if (taken) return;
+      if (Date.now() >= deadline) {
+        throw new Error(`file_storage: ${this.file} is ${why}; waited ${this.cfg.timeoutMs}ms (timeout) for it. Two collectors must not share one directory: give each its own volume`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    const env = this.env;
+    if (!env || this.gate) return;
+    try {
+      await env.meta.transaction(() => {
+        const cur = env.meta.get(LEASE_KEY);
+        if (cur && cur.token !== this.me.token) {
+          this.log.warn({ file: this.file, holder: `${cur.pid}@${cur.host}` }, 'file_storage: another collector took this file over (this process stalled for too long?)');
+          return;
+        }
+        void env.meta.put(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
+      });
+    } catch (e) {
+      this.log.warn({ file: this.file, error: describeFsError(e) }, 'file_storage: cannot renew the lease');
+    }
+  }
+}
+
+function asBuffer(v: Uint8Array): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Moves `from` over `to`, also across file systems (compaction.directory may be elsewhere). */
+async function replaceFile(from: string, to: string): Promise<void> {
+  try {
+    await fs.rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    const staged = `${to}.compacting`;
+    await fs.copyFile(from, staged);
+    await fs.rename(staged, to);
+  }
+}
