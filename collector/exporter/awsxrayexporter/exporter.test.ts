@@ -16,6 +16,7 @@ import { FakeSts, FakeXray, TEMP_CREDENTIALS, TEST_CREDENTIALS, TEST_REGION } fr
 import { DAEMON_HEADER } from './send/daemon-sender.js';
 import { traceIdHash } from './traceid/epoch.js';
 import { hex } from './testdata/build.js';
+import { seededRng } from '../../../test/seeded-rng.js';
 
 const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 }, getExtension: () => undefined };
 
@@ -69,6 +70,8 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     await stopAll();
     fake.calls.length = 0;
     fake.accepted.length = 0;
+    fake.duplicates = 0;
+    fake.forget();
   });
   afterAll(() => fake.stop());
 
@@ -125,6 +128,96 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     expect(fake.calls.length).toBe(3); // not retried
     expect(await metricSum(settings.metrics.spansDropped, { reason: 'xray_400' })).toBe(4);
   });
+
+  it('ThrottlingException answered with HTTP 400 is retried, not dropped', async () => {
+    const { exp, settings } = await exporter({ endpoint: fake.url, region: TEST_REGION, sending_queue: { num_consumers: 1 } });
+    fake.throttleNext(2, 400, 'ThrottlingException');
+    const td = spans(6);
+    await exp.consumeTraces(td);
+    await waitFor(() => fake.accepted.length >= 6, 10_000, 'documents after 400 throttling');
+    expect(fake.acceptedIds().sort()).toEqual(ids(td).sort());
+    expect(await metricSum(settings.metrics.spansDropped)).toBe(0);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent)).toBe(6);
+  });
+
+  it('a batch partly refused (400) and partly unprocessed: refused segments are dropped, never counted as sent; the rest arrives once', async () => {
+    const { exp, settings } = await exporter({ endpoint: fake.url, region: TEST_REGION, sending_queue: { num_consumers: 1 } });
+    // 120 documents = calls of 50, 50, 20; the sender runs them 4 at a time, so which call meets
+    // which answer is not fixed: count by outcome instead.
+    fake.unprocessNext(7);
+    fake.errorNext(400, 'InvalidRequestException');
+    const td = spans(120);
+    await exp.consumeTraces(td);
+    await waitFor(() => exp.stats().spans === 0, 10_000, 'the batch settled');
+    const refused = fake.calls.find((c) => c.status === 400)!.documents.length;
+    expect(fake.accepted.length).toBe(120 - refused);
+    expect(fake.duplicates).toBe(0);
+    expect(await metricSum(settings.metrics.exporterSent)).toBe(120 - refused);
+    expect(await metricSum(settings.metrics.spansDropped, { reason: 'xray_400' })).toBe(refused);
+    expect(await metricSum(settings.metrics.spansDropped)).toBe(refused);
+  });
+
+  it('under unprocessed segments, throttling (429 and 400), 500s and answers slower than `timeout`: every segment arrives exactly once and is counted once', async () => {
+    const rng = seededRng(9);
+    fake.setChaos({ unprocessed: 0.15, throttle429: 0.05, throttle400: 0.05, error500: 0.05, slow: 0.05, slowMs: 600, random: () => rng.next() });
+    try {
+      const { exp, settings } = await exporter({
+        endpoint: fake.url,
+        region: TEST_REGION,
+        timeout: '250ms',
+        retry_on_failure: { ...FAST_RETRY, max_elapsed_time: 0 },
+        sending_queue: { num_consumers: 4 },
+      });
+      const all: string[] = [];
+      for (let b = 0; b < 20; b++) {
+        const td = spans(100, 5);
+        all.push(...ids(td));
+        await exp.consumeTraces(td);
+      }
+      await waitFor(() => fake.accepted.length >= all.length, 60_000, 'every segment');
+      await waitFor(() => exp.stats().spans === 0, 10_000, 'the queue empty');
+      expect(fake.duplicates).toBe(0);
+      expect(fake.acceptedIds().sort()).toEqual(all.sort());
+      expect(fake.calls.some((c) => c.status === 0)).toBe(true); // slow calls were abandoned
+      expect(fake.calls.some((c) => c.status === 400)).toBe(true);
+      expect(await metricSum(settings.metrics.exporterSent)).toBe(all.length);
+      expect(await metricSum(settings.metrics.spansDropped)).toBe(0);
+    } finally {
+      fake.setChaos(undefined);
+    }
+  }, 90_000);
+
+  it('default retry, 15 % of segments unprocessed: throughput stays within 20 % of the offered 500 segments/s', async () => {
+    const rng = seededRng(15);
+    fake.setChaos({ unprocessed: 0.15, random: () => rng.next() });
+    try {
+      // The Collector's retry defaults (5 s initial interval) and queue (10 senders): a remainder
+      // waits off the senders, so the next batches go out at once.
+      const { exp } = await exporter({ endpoint: fake.url, region: TEST_REGION, retry_on_failure: {}, sending_queue: {} });
+      // Measured once retries are flowing (from 4 s on; the first remainders are due after
+      // 2.5-7.5 s): the steady state a long-running collector sees.
+      const seconds = 10;
+      const measureFrom = 4;
+      const offered = 500;
+      const started = Date.now();
+      let sent = 0;
+      let mark: { t: number; n: number } | undefined;
+      while (Date.now() - started < seconds * 1000) {
+        const elapsed = (Date.now() - started) / 1000;
+        if (!mark && elapsed >= measureFrom) mark = { t: Date.now(), n: fake.accepted.length };
+        if (Math.floor(elapsed * offered) - sent >= 50) {
+          await exp.consumeTraces(spans(50));
+          sent += 50;
+        } else await new Promise((r) => setTimeout(r, 10));
+      }
+      const rate = (fake.accepted.length - mark!.n) / ((Date.now() - mark!.t) / 1000);
+      expect(sent).toBeGreaterThanOrEqual(offered * seconds * 0.9); // the offer itself was made
+      expect(rate).toBeGreaterThanOrEqual(offered * 0.8);
+      expect(fake.duplicates).toBe(0);
+    } finally {
+      fake.setChaos(undefined);
+    }
+  }, 40_000);
 
   it('a wrong secret fails the fake’s signature check and is never accepted (the check is real)', async () => {
     const { exp, settings } = await exporter(
