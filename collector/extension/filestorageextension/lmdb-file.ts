@@ -22,6 +22,7 @@ import type { StorageClient, StorageOperation } from '../storage/storage.js';
 import type { FileStorageConfig } from './config.js';
 import { decideLease, LEASE_RENEW_MS, pidRunning, type Lease } from './lease.js';
 import { describeFsError } from './fs-errors.js';
+import { probeLmdbFile } from './probe.js';
 
 export interface SpaceUsage {
   /** The file's high-water mark (pages ever used), in bytes. */
@@ -176,23 +177,30 @@ export class LmdbFile {
   }
 
   private async openEnv(): Promise<Env> {
-    try {
-      return this.openEnvOnce();
-    } catch (e) {
-      const text = (e as Error).message ?? String(e);
-      if (!CORRUPTION.test(text)) throw new Error(`file_storage: cannot open ${this.file}: ${describeFsError(e)}`, { cause: e });
-      if (!this.cfg.recreate) {
-        throw new Error(
-          `file_storage: ${this.file} is damaged and cannot be opened (${text}); move it aside, or set recreate: true to keep it as ${path.basename(this.file)}.backup and start a new one`,
-          { cause: e },
-        );
-      }
-      const backup = `${this.file}.backup`;
-      await fs.rename(this.file, backup);
-      await fs.rm(`${this.file}-lock`, { force: true });
-      this.log.warn({ file: this.file, backup, error: text }, 'file_storage: damaged file kept aside (recreate: true); starting a new one — what it held is not sent');
-      return this.openEnvOnce();
+    let problem: string | undefined;
+    if (await exists(this.file)) {
+      const probe = await probeLmdbFile(this.file);
+      if (!probe.ok) problem = probe.problem;
     }
+    if (problem === undefined) {
+      try {
+        return this.openEnvOnce();
+      } catch (e) {
+        const text = (e as Error).message ?? String(e);
+        if (!CORRUPTION.test(text)) throw new Error(`file_storage: cannot open ${this.file}: ${describeFsError(e)}`, { cause: e });
+        problem = text;
+      }
+    }
+    if (!this.cfg.recreate) {
+      throw new Error(
+        `file_storage: ${this.file} is damaged and cannot be opened (${problem}); move it aside, or set recreate: true to keep it as ${path.basename(this.file)}.backup and start a new one`,
+      );
+    }
+    const backup = `${this.file}.backup`;
+    await fs.rename(this.file, backup);
+    await fs.rm(`${this.file}-lock`, { force: true });
+    this.log.warn({ file: this.file, backup, error: problem }, 'file_storage: damaged file kept aside (recreate: true); starting a new one — what it held is not sent');
+    return this.openEnvOnce();
   }
 
   private openEnvOnce(): Env {
@@ -252,6 +260,15 @@ export class LmdbFile {
     } catch (e) {
       this.log.warn({ file: this.file, error: describeFsError(e) }, 'file_storage: cannot renew the lease');
     }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 
