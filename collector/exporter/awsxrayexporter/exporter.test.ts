@@ -2,7 +2,12 @@
  * The whole exporter (config → queue → epochs → translation → PutTraceSegments / UDP) against a
  * local fake X-Ray endpoint that verifies SigV4, a UDP daemon listener, and a real Redis.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseFileStorageConfig } from '../../extension/filestorageextension/config.js';
+import { FileStorageExtension } from '../../extension/filestorageextension/extension.js';
 import { startRedisTestServer, type RedisTestServer } from '../../../scripts/redis-test-server.js';
 import type { Host, TracesExporter } from '../../component/component.js';
 import { ConfigIssues } from '../../config/issues.js';
@@ -72,6 +77,7 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     fake.accepted.length = 0;
     fake.duplicates = 0;
     fake.forget();
+    fake.clearQueued();
   });
   afterAll(() => fake.stop());
 
@@ -218,6 +224,39 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
       fake.setChaos(undefined);
     }
   }, 40_000);
+
+  it('sending_queue.storage: segments queued while X-Ray fails survive a restart and arrive exactly once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-xray-pq-'));
+    const storage = async () => {
+      const issues = new ConfigIssues();
+      const ext = new FileStorageExtension(parseFileStorageConfig({ directory: dir }, 'extensions.file_storage', issues), testSettings('file_storage'));
+      await ext.start();
+      return { ext, host: { ...host, getExtension: (id: string) => (id === 'file_storage' ? ext : undefined) } };
+    };
+    const raw = { endpoint: fake.url, region: TEST_REGION, sending_queue: { storage: 'file_storage', num_consumers: 2 } };
+    fake.errorNext(503, 'ServiceUnavailableException', 1000);
+    const run1 = await storage();
+    const a = createAwsXrayExporter(config(raw), testSettings('awsxray'), { credentials: TEST_CREDENTIALS, now: () => NOW_MS });
+    await a.start(run1.host);
+    const batches = [spans(30, 3), spans(70, 7)];
+    for (const td of batches) await a.consumeTraces(td);
+    await waitFor(() => fake.calls.length >= 2, 5000, 'failing attempts');
+    await a.shutdown(AbortSignal.timeout(200));
+    await run1.ext.shutdown(AbortSignal.timeout(1000));
+    expect(fake.accepted.length).toBe(0);
+
+    fake.clearQueued(); // X-Ray is back
+    const run2 = await storage();
+    const settings = testSettings('awsxray');
+    const b = createAwsXrayExporter(config(raw), settings, { credentials: TEST_CREDENTIALS, now: () => NOW_MS });
+    await b.start(run2.host);
+    await waitFor(() => fake.accepted.length >= 100, 10_000, 'the stored segments');
+    expect(fake.acceptedIds().sort()).toEqual(batches.flatMap(ids).sort());
+    expect(fake.duplicates).toBe(0);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent)).toBe(100);
+    await b.shutdown(AbortSignal.timeout(2000));
+    await run2.ext.shutdown(AbortSignal.timeout(1000));
+  });
 
   it('a wrong secret fails the fake’s signature check and is never accepted (the check is real)', async () => {
     const { exp, settings } = await exporter(

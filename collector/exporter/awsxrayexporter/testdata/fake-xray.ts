@@ -115,6 +115,11 @@ export class FakeXray extends LocalHttpFake {
     this.queue.push({ kind: 'hang' });
   }
 
+  /** Forgets the answers queued with throttleNext/errorNext/... that were not used yet. */
+  clearQueued(): void {
+    this.queue.length = 0;
+  }
+
   /** Forgets which segment IDs were seen (between tests). */
   forget(): void {
     this.seen.clear();
