@@ -12,6 +12,7 @@ const HINTS: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory',
   EISDIR: 'is a directory',
   EMFILE: 'too many open files',
+  EIO: 'input/output error',
 };
 
 export function describeFsError(e: unknown): string {

@@ -61,7 +61,7 @@ export class LmdbFile {
     this.env = await this.openEnv();
     await this.takeLease();
     if (this.cfg.compaction.onStart) await this.compact('on_start');
-    this.renewTimer = setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
+    this.renewTimer = setInterval(() => this.renewLease(), LEASE_RENEW_MS);
     this.renewTimer.unref();
   }
 
@@ -74,21 +74,25 @@ export class LmdbFile {
       },
       set: async (key, value) => {
         const env = await this.ready();
-        await this.write(env, env.data.put(key, asBuffer(value)), `write ${key}`);
+        await this.write(env, () => env.data.putSync(key, asBuffer(value)), `write ${key}`);
       },
       delete: async (key) => {
         const env = await this.ready();
-        await this.write(env, env.data.remove(key), `delete ${key}`);
+        await this.write(env, () => env.data.removeSync(key), `delete ${key}`);
       },
       batch: async (ops: readonly StorageOperation[]) => {
         const env = await this.ready();
-        const done = env.data.batch(() => {
-          for (const op of ops) {
-            if (op.type === 'set') void env.data.put(op.key, asBuffer(op.value ?? new Uint8Array(0)));
-            else void env.data.remove(op.key);
-          }
-        });
-        await this.write(env, done, `batch of ${ops.length}`);
+        await this.write(
+          env,
+          () =>
+            env.data.transactionSync(() => {
+              for (const op of ops) {
+                if (op.type === 'set') env.data.putSync(op.key, asBuffer(op.value ?? new Uint8Array(0)));
+                else env.data.removeSync(op.key);
+              }
+            }),
+          `batch of ${ops.length}`,
+        );
       },
       entries: () => this.entries(),
       close: () => this.close(),
@@ -142,8 +146,8 @@ export class LmdbFile {
     if (!env) return;
     try {
       await env.root.committed;
-      await env.meta.transaction(() => {
-        if (env.meta.get(LEASE_KEY)?.token === this.me.token) void env.meta.remove(LEASE_KEY);
+      env.meta.transactionSync(() => {
+        if (env.meta.get(LEASE_KEY)?.token === this.me.token) env.meta.removeSync(LEASE_KEY);
       });
       await env.root.flushed;
     } finally {
@@ -160,12 +164,19 @@ export class LmdbFile {
     return this.env;
   }
 
-  private async write(env: Env, p: Promise<unknown>, what: string): Promise<void> {
+  /**
+   * One committed write transaction. Synchronous lmdb-js writes: a failed commit (disk full) is
+   * thrown right here with its errno, and the file stays usable once space is back; lmdb-js's
+   * asynchronous writes report such failures through extra promises it leaves unhandled. With
+   * overlappingSync the commit does not wait for the disk flush (~0.1 ms for a batch); `fsync`
+   * then waits for that flush too.
+   */
+  private async write(env: Env, op: () => unknown, what: string): Promise<void> {
     try {
-      await p;
+      op();
       if (this.cfg.fsync) await env.root.flushed;
     } catch (e) {
-      throw new Error(`file_storage: ${what} in ${this.file} failed: ${describeFsError(e)}`, { cause: e });
+      throw new Error(`file_storage: ${what} in ${this.file} failed: ${describeFsError(e)}${await freeSpaceNote(this.file)}`, { cause: e });
     }
   }
 
@@ -231,12 +242,17 @@ export class LmdbFile {
     for (;;) {
       const env = this.env!;
       let why = '';
-      const taken = await env.meta.transaction(() => {
-        const d = decideLease(env.meta.get(LEASE_KEY), this.me, Date.now(), pidRunning);
-        why = d.why;
-        if (d.take) void env.meta.put(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
-        return d.take;
-      });
+      let taken: boolean;
+      try {
+        taken = env.meta.transactionSync(() => {
+          const d = decideLease(env.meta.get(LEASE_KEY), this.me, Date.now(), pidRunning);
+          why = d.why;
+          if (d.take) env.meta.putSync(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
+          return d.take;
+        });
+      } catch (e) {
+        throw new Error(`file_storage: cannot write to ${this.file}: ${describeFsError(e)}${await freeSpaceNote(this.file)}`, { cause: e });
+      }
       if (taken) return;
       if (Date.now() >= deadline) {
         throw new Error(`file_storage: ${this.file} is ${why}; waited ${this.cfg.timeoutMs}ms (timeout) for it. Two collectors must not share one directory: give each its own volume`);
@@ -245,21 +261,32 @@ export class LmdbFile {
     }
   }
 
-  private async renewLease(): Promise<void> {
+  private renewLease(): void {
     const env = this.env;
     if (!env || this.gate) return;
     try {
-      await env.meta.transaction(() => {
+      env.meta.transactionSync(() => {
         const cur = env.meta.get(LEASE_KEY);
         if (cur && cur.token !== this.me.token) {
           this.log.warn({ file: this.file, holder: `${cur.pid}@${cur.host}` }, 'file_storage: another collector took this file over (this process stalled for too long?)');
           return;
         }
-        void env.meta.put(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
+        env.meta.putSync(LEASE_KEY, { ...this.me, renewedAt: Date.now() });
       });
     } catch (e) {
       this.log.warn({ file: this.file, error: describeFsError(e) }, 'file_storage: cannot renew the lease');
     }
+  }
+}
+
+/** " (N KiB free …)" when the file system is (nearly) full: LMDB reports a full tmpfs as EIO. */
+async function freeSpaceNote(file: string): Promise<string> {
+  try {
+    const s = await fs.statfs(path.dirname(file));
+    const free = s.bavail * s.bsize;
+    return free < 4 * 1024 * 1024 ? `; no space left on device: ${Math.floor(free / 1024)} KiB free` : '';
+  } catch {
+    return '';
   }
 }
 
