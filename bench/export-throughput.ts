@@ -18,8 +18,13 @@
  * With more (--concurrency 8) the receiver accepts faster than a compressing exporter sends, the
  * queue fills and refused requests were decoded for nothing — overload figures, printed lower.
  *
+ * Scenarios marked `+ file_storage` run the same exporter with a persistent sending queue
+ * (`sending_queue.storage`, an LMDB file in a fresh directory under --storage-dir, default the
+ * OS temp directory): every batch is written before it is accepted and deleted once sent.
+ *
  * Options: --seconds N (window per scenario, default 5), --concurrency N (default 2),
- * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray.
+ * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs,
+ * --storage-dir DIR.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -27,7 +32,9 @@ import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import http2 from 'node:http2';
-import type { Host, TracesExporter, Factory } from '../collector/component/component.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Extension, Host, TracesExporter, Factory } from '../collector/component/component.js';
 import { ConfigIssues } from '../collector/config/issues.js';
 import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { decodeTraceRequest, encodeTraceRequest, encodeTraceResponse } from '../collector/pdata/otlp-proto.js';
@@ -42,7 +49,8 @@ const SECONDS = Number(arg('seconds', '5'));
 const WARMUP_SECONDS = 1.5;
 const CONCURRENCY = Number(arg('concurrency', '2'));
 const SPANS_PER_REQUEST = 100;
-const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray').split(',');
+const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs').split(',');
+const STORAGE_DIR = arg('storage-dir', os.tmpdir());
 
 // ---- Envoy-shaped payload (same on both sides: generated deterministically) -------------------
 
@@ -208,16 +216,36 @@ function ceiling(bodies: Buffer[], seconds: number): number {
   return (n * SPANS_PER_REQUEST) / (cpuSeconds() - cpu0);
 }
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
+const hostWith = (extensions: Record<string, Extension> = {}): Host => ({
+  health: { state: 'ready' },
+  backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 },
+  getExtension: (id) => extensions[id],
+});
 
 interface Scenario {
   name: string;
   label: string;
   factory: () => Promise<Factory<unknown, TracesExporter>>;
   config: (ports: Record<string, number>) => Record<string, unknown>;
+  /** With a persistent sending queue (file_storage in a fresh directory). */
+  storage?: boolean;
 }
 
-const SCENARIOS: Scenario[] = [
+/** The same scenario with `sending_queue.storage: file_storage`. */
+function withFileStorage(s: Scenario): Scenario {
+  return {
+    ...s,
+    name: `${s.name}-fs`,
+    label: `${s.label} + file_storage`,
+    storage: true,
+    config: (p) => {
+      const c = s.config(p);
+      return { ...c, sending_queue: { ...(c.sending_queue as object), storage: 'file_storage' } };
+    },
+  };
+}
+
+const BASE_SCENARIOS: Scenario[] = [
   {
     name: 'otlp',
     label: 'OTLP/HTTP in → otlp (gRPC, gzip) out',
@@ -256,6 +284,8 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+const SCENARIOS: Scenario[] = BASE_SCENARIOS.flatMap((s) => (s.name === 'otlphttp-none' || s.name === 'xray' ? [s, withFileStorage(s)] : [s]));
+
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -270,6 +300,16 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const { otlpReceiverFactory } = await import('../collector/receiver/otlpreceiver/factory.js');
   const rcvCfg = otlpReceiverFactory.parseConfig({ protocols: { http: { endpoint: '127.0.0.1:0' } } }, 'receivers.otlp', issues);
   if (!issues.ok) throw new Error(issues.format());
+  const extensions: Record<string, Extension> = {};
+  let storageDir: string | undefined;
+  if (s.storage) {
+    const { fileStorageExtensionFactory } = await import('../collector/extension/filestorageextension/factory.js');
+    storageDir = fs.mkdtempSync(path.join(STORAGE_DIR, 'mt-bench-queue-'));
+    const ext = fileStorageExtensionFactory.create(fileStorageExtensionFactory.parseConfig({ directory: storageDir }, 'extensions.file_storage', issues), settings('file_storage'));
+    await ext.start(hostWith());
+    extensions.file_storage = ext;
+  }
+  const host = hostWith(extensions);
   const exporter = factory.create(expCfg, settings(factory.type));
   const receiver = otlpReceiverFactory.create(rcvCfg, settings('otlp'), exporter);
   await exporter.start(host);
@@ -293,6 +333,8 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const driver = await driving;
   await receiver.shutdown(AbortSignal.timeout(2000));
   await exporter.shutdown(AbortSignal.timeout(5000));
+  for (const ext of Object.values(extensions)) await ext.shutdown(AbortSignal.timeout(5000));
+  if (storageDir) fs.rmSync(storageDir, { recursive: true, force: true });
   const { values: dropped } = await metrics.spansDropped.get();
   return { spans, cpu, wall, peakRss, refused: driver.refused ?? 0, dropped: dropped.reduce((n, v) => n + v.value, 0) };
 }
@@ -314,18 +356,18 @@ async function main(): Promise<void> {
   const ceil = ceiling(bodies, 2);
   console.log(`ceiling  protobufjs decode+encode in this process: ${Math.round(ceil).toLocaleString('en')} spans/s per CPU second`);
   console.log('');
-  console.log('scenario                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
+  console.log('scenario                                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
   for (const s of SCENARIOS.filter((x) => ONLY.includes(x.name))) {
     try {
       const r = await runScenario(s, child, ports);
       const perCore = r.spans / r.cpu;
       console.log(
-        `${s.label.padEnd(50)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
+        `${s.label.padEnd(66)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
           `${Math.round(r.spans / r.wall).toLocaleString('en').padStart(14)}  ${r.cpu.toFixed(2).padStart(5)}  ${(r.peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB` +
           `${String(r.refused).padStart(6)}  ${String(r.dropped).padStart(7)}`,
       );
     } catch (e) {
-      console.log(`${s.label.padEnd(50)}skipped: ${(e as Error).message.split('\n')[0]}`);
+      console.log(`${s.label.padEnd(66)}skipped: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   console.log('');

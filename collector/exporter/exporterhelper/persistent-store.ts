@@ -15,9 +15,9 @@ import { Packr } from 'msgpackr';
 import type { StorageClient } from '../../extension/storage/storage.js';
 
 const RECORD_VERSION = 1;
-// copyBuffers: false (the default) would give views into LMDB's reused read buffer; the payload
-// must outlive the read, so copy it once here.
-const packr = new Packr({ copyBuffers: true, useRecords: false });
+// The payload comes back as a view into the record (no copy): records handed to decodeRecord
+// are the caller's own bytes (StorageClient.get returns a copy).
+const packr = new Packr({ useRecords: false });
 
 /** How an exporter's queued payload becomes bytes on disk and back. */
 export interface PayloadCodec<P> {

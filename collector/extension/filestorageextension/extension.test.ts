@@ -47,7 +47,7 @@ async function keys(c: StorageClient): Promise<string[]> {
   return out;
 }
 
-const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+const bytes = (n: number, fill: number) => Buffer.alloc(n, fill);
 
 describe('file_storage: start-time checks', () => {
   it('a missing directory is an error that says what to do; create_directory creates it with directory_permissions', async () => {

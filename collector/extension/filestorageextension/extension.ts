@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ComponentKind, CreateSettings } from '../../component/component.js';
+import type { ComponentKind, CreateSettings, Host } from '../../component/component.js';
 import type { StorageClient, StorageExtension } from '../storage/storage.js';
 import type { FileStorageConfig } from './config.js';
 import { describeFsError } from './fs-errors.js';
@@ -30,7 +30,7 @@ export class FileStorageExtension implements StorageExtension {
     private readonly settings: CreateSettings,
   ) {}
 
-  async start(): Promise<void> {
+  async start(_host?: Host): Promise<void> {
     const { cfg } = this;
     await this.checkDirectory(cfg.directory, 'directory');
     if (cfg.compaction.directory !== cfg.directory) await this.checkDirectory(cfg.compaction.directory, 'compaction.directory');
@@ -60,7 +60,7 @@ export class FileStorageExtension implements StorageExtension {
     };
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(_deadline?: AbortSignal): Promise<void> {
     if (this.reboundTimer) clearInterval(this.reboundTimer);
     // Clients are closed by their components; close what they left open.
     await Promise.allSettled([...this.files.values()].map((f) => f.close()));
