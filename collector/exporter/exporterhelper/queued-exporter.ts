@@ -119,6 +119,8 @@ interface Item {
   bytes: number;
   onAccepted?: () => void;
   key?: string;
+  /** Persistent: the payload is also kept in memory (counted in hotBytes). */
+  hot?: boolean;
   retry?: RetryState;
 }
 
@@ -132,6 +134,9 @@ export interface QueueStats {
   spans: number;
   bytes: number;
 }
+
+/** Persistent queue: at most this many bytes of stored batches are also kept in memory. */
+export const PERSISTENT_HOT_BYTES = 16 * 1024 * 1024;
 
 const IDENTITY_CODEC: PayloadCodec<Uint8Array> = { encode: (b) => b, decode: (b) => b };
 const TRACE_DATA_CODEC: PayloadCodec<TraceData> = { encode: encodeTraceRequest, decode: decodeTraceRequest };
@@ -166,6 +171,8 @@ export class QueuedTracesExporter implements TracesExporter {
   private readonly writesInFlight = new Set<Promise<unknown>>();
   /** Set in start() when `sending_queue.storage` names a storage extension. */
   private store?: PersistentStore<unknown>;
+  /** Persistent: bytes of the batches whose payload is kept in memory as well. */
+  private hotBytes = 0;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -262,6 +269,7 @@ export class QueuedTracesExporter implements TracesExporter {
     for (let it = this.takeNow(); it; it = this.takeNow()) {
       if (it.key !== undefined) kept += it.spans;
       else this.metrics.dropped(this.logger, this.component, it.spans, 'shutdown_deadline', 'exporter shut down before sending');
+      this.dropCopy(it);
       this.release(it);
     }
     await Promise.allSettled([...this.writesInFlight]);
@@ -335,6 +343,7 @@ export class QueuedTracesExporter implements TracesExporter {
   /** The item now carries only `spans` of what it held (the rest was sent or dropped). */
   private shrink(it: Item, spans: number): void {
     const bytes = it.spans > 0 ? Math.round((it.bytes * spans) / it.spans) : 0;
+    if (it.hot) this.hotBytes -= it.bytes - bytes;
     this.heldSpans -= it.spans - spans;
     this.heldBytes -= it.bytes - bytes;
     it.spans = spans;
@@ -374,8 +383,7 @@ export class QueuedTracesExporter implements TracesExporter {
       this.metrics.dropped(this.logger, this.component, outcome.spans, outcome.reason, outcome.detail);
     }
     if (it.key !== undefined && !stopping) this.trackWrite(this.store!.remove(it.key), 'deleting a sent batch');
-    it.payload = undefined;
-    it.td = undefined;
+    this.dropCopy(it);
     this.release(it);
   }
 
@@ -431,9 +439,29 @@ export class QueuedTracesExporter implements TracesExporter {
   }
 
   /** Writes a new batch to disk; its payload then lives only there until a sender reads it. */
+  /**
+   * Writes a new batch to disk. Its in-memory copy is kept while the copies held stay within
+   * PERSISTENT_HOT_BYTES, so a queue that drains as fast as it fills never reads back from disk;
+   * beyond that (a backlog) the payload lives only on disk until a sender reads it.
+   */
   private async persist(it: Item): Promise<void> {
     const payload = this.sender.kind === 'data' ? it.td : it.payload;
     it.key = await this.store!.append(payload, it.spans, it.bytes);
+    if (this.hotBytes + it.bytes <= PERSISTENT_HOT_BYTES) {
+      this.hotBytes += it.bytes;
+      it.hot = true;
+    } else {
+      it.payload = undefined;
+      it.td = undefined;
+    }
+  }
+
+  /** The batch no longer holds an in-memory copy. */
+  private dropCopy(it: Item): void {
+    if (it.hot) {
+      this.hotBytes -= it.bytes;
+      it.hot = false;
+    }
     it.payload = undefined;
     it.td = undefined;
   }
@@ -557,8 +585,8 @@ export class QueuedTracesExporter implements TracesExporter {
     if (item.key !== undefined) {
       const key = item.key;
       const write = this.store!.rewrite(key, this.sender.kind === 'data' ? td : payload, item.spans, item.bytes).then(() => {
-        // On disk now: drop the in-memory copy unless a sender already took it back.
-        if (this.waiting.has(item)) {
+        // On disk now: drop a cold in-memory copy unless a sender already took it back.
+        if (this.waiting.has(item) && !item.hot) {
           item.payload = undefined;
           item.td = undefined;
         }
