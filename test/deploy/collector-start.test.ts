@@ -45,7 +45,15 @@ describe('the pod\'s command on the ConfigMap config', () => {
     expect(fs.existsSync(repoPath('dist/collector/cli.js')), 'run `npm run build:ts` first').toBe(true);
     expect(argv.slice(0, 2)).toEqual(['node', 'dist/collector/cli.js']);
     const configPath = argv[argv.indexOf('--config') + 1]!;
-    const local = (configMap.data!['collector.yaml'] as string).replace(/0\.0\.0\.0:\d+/g, '127.0.0.1:0');
+    let local = (configMap.data!['collector.yaml'] as string).replace(/0\.0\.0\.0:\d+/g, '127.0.0.1:0');
+    // The pod's emptyDir volumes (e.g. the persistent queue's directory) become fresh directories.
+    const volumes = deployment.spec.template.spec.volumes as Array<{ name: string; emptyDir?: unknown }>;
+    for (const m of container.volumeMounts as Array<{ name: string; mountPath: string }>) {
+      if (!volumes.find((v) => v.name === m.name)?.emptyDir) continue;
+      const local_ = path.join(dir, `volume-${m.name}`);
+      fs.mkdirSync(local_, { recursive: true });
+      local = local.split(m.mountPath).join(local_);
+    }
     const file = path.join(dir, path.basename(configPath));
     fs.writeFileSync(file, local);
     const args = argv.slice(1).map((a) => (a === configPath ? file : a));
