@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { makeTraces } from '../../collector/service/testkit.js';
 import { seededRng } from '../seeded-rng.js';
-import { cliPath, repoRoot, RunningCollector, tempDir, writeConfig } from './harness.js';
+import { cliPath, killAll, persistentQueueConfig, repoRoot, RunningCollector, tempDir } from './harness.js';
 
 const dist = (p: string) => path.join(repoRoot, 'dist/collector', p);
 
@@ -133,40 +133,17 @@ const isRoot = process.getuid?.() === 0;
 const canMount = isRoot && spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt'], { stdio: 'ignore' }).status === 0;
 
 const started: RunningCollector[] = [];
-afterEach(async () => {
-  for (const c of started.splice(0)) {
-    if (c.child.exitCode === null && c.child.signalCode === null) {
-      c.kill('SIGKILL');
-      await c.exited;
-    }
-  }
-});
+afterEach(() => killAll(started));
 
 function collectorConfig(dir: string, queueDir: string): string {
   fs.chmodSync(dir, 0o755);
-  const p = writeConfig(
-    dir,
-    `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: "127.0.0.1:0" }
-exporters:
-  otlphttp:
-    endpoint: http://127.0.0.1:9
-    compression: none
-    retry_on_failure: { max_elapsed_time: 0 }
-    sending_queue: { storage: file_storage, queue_size_spans: 1000000, queue_size_bytes: 1GiB, queue_size: 100000 }
-extensions:
-  file_storage: { directory: ${queueDir} }
-service:
-  extensions: [file_storage]
-  pipelines:
-    traces: { receivers: [otlp], exporters: [otlphttp] }
-  telemetry:
-    metrics: { level: none }
-`,
-  );
+  const p = persistentQueueConfig(dir, {
+    endpoint: 'http://127.0.0.1:9',
+    queueDir,
+    retry: '{ max_elapsed_time: 0 }',
+    queue: 'queue_size_spans: 1000000, queue_size_bytes: 1GiB, queue_size: 100000',
+    metrics: '{ level: none }',
+  });
   fs.chmodSync(p, 0o644);
   return p;
 }

@@ -12,7 +12,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { decodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { idToHex } from '../../collector/pdata/model.js';
-import { RunningCollector, tempDir, writeConfig } from './harness.js';
+import { killAll, persistentQueueConfig, RunningCollector, tempDir } from './harness.js';
 
 /** An OTLP/HTTP backend: `mode` decides the answer; accepted span IDs are recorded. */
 class Backend {
@@ -52,39 +52,19 @@ class Backend {
 const running: RunningCollector[] = [];
 const backends: Backend[] = [];
 afterEach(async () => {
-  for (const c of running.splice(0)) {
-    if (c.child.exitCode === null && c.child.signalCode === null) {
-      c.kill('SIGKILL');
-      await c.exited;
-    }
-  }
+  await killAll(running);
   for (const b of backends.splice(0)) await b.stop();
 });
 
 function config(dir: string, backendPort: number): string {
-  return writeConfig(
-    dir,
-    `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: "127.0.0.1:0" }
-exporters:
-  otlphttp:
-    endpoint: http://127.0.0.1:${backendPort}
-    compression: none
-    retry_on_failure: { initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 0 }
-    sending_queue: { storage: file_storage, queue_size_spans: 50000 }
-extensions:
-  file_storage: { directory: ${dir}/queue, create_directory: true }
-service:
-  extensions: [file_storage]
-  pipelines:
-    traces: { receivers: [otlp], exporters: [otlphttp] }
-  telemetry:
-    metrics: { readers: [ { pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } } } ] }
-`,
-  );
+  return persistentQueueConfig(dir, {
+    endpoint: `http://127.0.0.1:${backendPort}`,
+    queueDir: `${dir}/queue`,
+    storage: 'create_directory: true',
+    retry: '{ initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 0 }',
+    queue: 'queue_size_spans: 50000',
+    metrics: '{ readers: [ { pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } } } ] }',
+  });
 }
 
 async function start(cfg: string) {

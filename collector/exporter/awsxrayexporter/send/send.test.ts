@@ -123,31 +123,34 @@ describe('the SDK logger (warnings only)', () => {
   });
 });
 
+/** A started sender against a fresh fake X-Ray (1 call in flight), both stopped afterwards. */
+async function withSender(timeoutMs: number, fn: (fake: FakeXray, sender: ApiSender) => Promise<void>): Promise<void> {
+  const fake = new FakeXray();
+  await fake.start();
+  const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs, credentials: TEST_CREDENTIALS, concurrency: 1 });
+  try {
+    await sender.start();
+    await fn(fake, sender);
+  } finally {
+    await sender.close();
+    await fake.stop();
+  }
+}
+
 describe('ApiSender: calls signed with the SDK signer, every document in exactly one place', () => {
   it('a call slower than `timeout` comes back alone; the batch\'s accepted calls are not sent again', async () => {
-    const fake = new FakeXray();
-    await fake.start();
-    const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs: 300, credentials: TEST_CREDENTIALS, concurrency: 1 });
-    try {
-      await sender.start();
+    await withSender(300, async (fake, sender) => {
       const docs = Array.from({ length: 150 }, (_, i) => doc(i)); // 3 calls of 50
       fake.slowNext(1500); // the first call outlives the timeout
       const out = await sender.send(docs, new AbortController().signal);
       expect(out.retry.map((d) => d.id)).toEqual(docs.slice(0, 50).map((d) => d.id));
       expect(fake.acceptedIds().sort()).toEqual(docs.slice(50).map((d) => d.id).sort());
       expect(fake.calls.every((c) => c.signatureOk)).toBe(true);
-    } finally {
-      await sender.close();
-      await fake.stop();
-    }
+    });
   });
 
   it('sorts one batch\'s calls into accepted, retry (unprocessed, throttled 429/400, 500) and refused', async () => {
-    const fake = new FakeXray();
-    await fake.start();
-    const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs: 2000, credentials: TEST_CREDENTIALS, concurrency: 1 });
-    try {
-      await sender.start();
+    await withSender(2000, async (fake, sender) => {
       const docs = Array.from({ length: 300 }, (_, i) => doc(i)); // 6 calls
       fake.unprocessNext(5);
       fake.throttleNext(1, 429, 'ThrottledException');
@@ -163,18 +166,11 @@ describe('ApiSender: calls signed with the SDK signer, every document in exactly
       expect(out.unprocessed).toBe(5);
       // Every document exactly once across the three outcomes.
       expect(retryIds.length + 50 + fake.accepted.length).toBe(300);
-    } finally {
-      await sender.close();
-      await fake.stop();
-    }
+    });
   });
 
   it('an aborted batch (shutdown) returns its unsent and in-flight calls for retry', async () => {
-    const fake = new FakeXray();
-    await fake.start();
-    const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs: 0, credentials: TEST_CREDENTIALS, concurrency: 1 });
-    try {
-      await sender.start();
+    await withSender(0, async (fake, sender) => {
       const docs = Array.from({ length: 100 }, (_, i) => doc(i));
       fake.hangNext();
       const ctrl = new AbortController();
@@ -184,9 +180,6 @@ describe('ApiSender: calls signed with the SDK signer, every document in exactly
       const out = await p;
       expect(out.retry.length).toBe(100);
       expect(fake.accepted.length).toBe(0);
-    } finally {
-      await sender.close();
-      await fake.stop();
-    }
+    });
   });
 });
