@@ -174,6 +174,9 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
         retry_on_failure: { ...FAST_RETRY, max_elapsed_time: 0 },
         sending_queue: { num_consumers: 4 },
       });
+      // Besides the random trouble, at least one slow call and one 400 throttling for sure.
+      fake.slowNext(600);
+      fake.throttleNext(1, 400, 'ThrottlingException');
       const all: string[] = [];
       for (let b = 0; b < 20; b++) {
         const td = spans(100, 5);
