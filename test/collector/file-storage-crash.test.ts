@@ -17,6 +17,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { makeTraces } from '../../collector/service/testkit.js';
+import { ConfigIssues } from '../../collector/config/issues.js';
+import { parseFileStorageConfig } from '../../collector/extension/filestorageextension/config.js';
+import { FileStorageExtension } from '../../collector/extension/filestorageextension/extension.js';
+import { nullLogger } from '../../collector/telemetry/logger.js';
+import { CollectorMetrics } from '../../collector/telemetry/metrics.js';
 import { seededRng } from '../seeded-rng.js';
 import { cliPath, killAll, persistentQueueConfig, repoRoot, RunningCollector, tempDir } from './harness.js';
 
@@ -40,7 +45,10 @@ const value = (n) => {
 const ext = new FileStorageExtension(parseFileStorageConfig({ directory: dir, fsync: false }, 'x', new ConfigIssues()), { id: 'file_storage', logger: nullLogger(), metrics: new CollectorMetrics() });
 await ext.start();
 const c = await ext.getClient('exporter', 'otlphttp', 'traces');
-if (mode === 'verify') {
+if (mode === 'hold') {
+  process.stdout.write('holding\\n');
+  setInterval(() => {}, 1000);
+} else if (mode === 'verify') {
   const present = [];
   const bad = [];
   for await (const { key, value: v } of c.entries()) {
@@ -52,7 +60,7 @@ if (mode === 'verify') {
   await ext.shutdown();
   process.exit(0);
 }
-for (let n = Number(from); ; n += 4) {
+for (let n = Number(from); mode === 'write'; n += 4) {
   await Promise.all([0, 1, 2, 3].map(async (k) => {
     const key = String(n + k).padStart(16, '0');
     await c.set(key, value(n + k));
@@ -67,7 +75,7 @@ for (let n = Number(from); ; n += 4) {
 }
 `;
 
-function storeChild(dir: string, mode: 'write' | 'verify', from = 0) {
+function storeChild(dir: string, mode: 'write' | 'verify' | 'hold', from = 0) {
   const script = path.join(dir, '..', 'store-child.mjs');
   fs.writeFileSync(script, STORE_CHILD);
   return spawn(process.execPath, [script, dir, mode, String(from)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -125,6 +133,32 @@ describe('file_storage survives SIGKILL in the middle of writes (torn writes)', 
     }
     expect(acked.size).toBeGreaterThan(48);
   }, 120_000);
+});
+
+describe('file_storage: one collector per file (the lease)', () => {
+  it('a file held by a live process: start waits `timeout`, then fails naming the holder; once it is killed the file is taken at once', async () => {
+    const root = tempDir();
+    const dir = path.join(root, 'queue');
+    fs.mkdirSync(dir);
+    const holder = storeChild(dir, 'hold');
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve());
+      holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+    });
+    const cfg = parseFileStorageConfig({ directory: dir, timeout: '300ms' }, 'extensions.file_storage', new ConfigIssues());
+    const ext = new FileStorageExtension(cfg, { id: 'file_storage', logger: nullLogger(), metrics: new CollectorMetrics() });
+    await ext.start();
+    const started = Date.now();
+    await expect(ext.getClient('exporter', 'otlphttp', 'traces')).rejects.toThrow(
+      new RegExp(`exporter_otlphttp__traces is in use by pid ${holder.pid} on .*waited 300ms \\(timeout\\)`),
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const c = await ext.getClient('exporter', 'otlphttp', 'traces'); // a dead holder on this host: taken at once
+    await c.close();
+    await ext.shutdown();
+  }, 30_000);
 });
 
 // ---- the real collector on hostile file systems ----------------------------------------------
