@@ -51,7 +51,6 @@ export class LmdbFile {
   /** Set while the file is being swapped for its compacted copy: client calls wait for it. */
   private gate?: Promise<void>;
   private closed = false;
-  private readonly txnFlags: number;
 
   constructor(
     readonly file: string,
@@ -59,7 +58,6 @@ export class LmdbFile {
     private readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void },
   ) {
     this.me = { host: os.hostname(), pid: process.pid, token: randomBytes(8).toString('hex'), renewedAt: 0 };
-    this.txnFlags = TransactionFlags.SYNCHRONOUS_COMMIT;
   }
 
   /** Opens the file (recreating it when corrupt and `recreate` is set), takes the lease, compacts on start. */
@@ -188,16 +186,15 @@ export class LmdbFile {
   }
 
   /**
-   * One committed write transaction, synchronous: a failed commit (disk full) is thrown right
-   * here with its errno, and the file stays usable once space is back (lmdb-js's asynchronous
-   * writes report such failures through extra promises that nobody can handle, and could leave
-   * the caller waiting). Without `fsync` the commit does not wait for the disk flush
-   * (NO_SYNC_FLUSH; lmdb-js flushes in the background and its overlappingSync meta pages keep
-   * the file consistent); with `fsync` it returns once flushed.
+   * One committed write transaction, synchronous (~0.1 ms for a batch): a failed commit (disk
+   * full) is thrown right here with its errno, and the file stays usable once space is back.
+   * lmdb-js's asynchronous writes report such a failure through extra promises that nobody can
+   * handle, and could leave the caller waiting. The commit is flushed to disk only with `fsync`
+   * (the environment's noSync otherwise; see openEnvOnce).
    */
   private async write(env: Env, op: () => unknown, what: string): Promise<void> {
     try {
-      env.data.transactionSync(op, this.txnFlags);
+      env.data.transactionSync(op, TransactionFlags.SYNCHRONOUS_COMMIT);
     } catch (e) {
       throw new Error(`file_storage: ${what} in ${this.file} failed: ${describeFsError(e)}${await freeSpaceNote(this.file)}`, { cause: e });
     }
