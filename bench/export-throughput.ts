@@ -18,8 +18,13 @@
  * With more (--concurrency 8) the receiver accepts faster than a compressing exporter sends, the
  * queue fills and refused requests were decoded for nothing — overload figures, printed lower.
  *
+ * Scenarios marked `+ file_storage` run the same exporter with a persistent sending queue
+ * (`sending_queue.storage`, an LMDB file in a fresh directory under --storage-dir, default the
+ * OS temp directory): every batch is written before it is accepted and deleted once sent.
+ *
  * Options: --seconds N (window per scenario, default 5), --concurrency N (default 2),
- * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray,xray-otlp.
+ * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs,xray-otlp,
+ * --storage-dir DIR.
  *
  * `xray-otlp` is X-Ray's OTLP route: otlphttp + sigv4auth (the default credential chain, static
  * bench credentials in the environment) + gzip to a fake X-Ray OTLP endpoint that verifies every
@@ -33,6 +38,8 @@ import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import http2 from 'node:http2';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Extension, Host, TracesExporter, Factory } from '../collector/component/component.js';
 import { TEST_CREDENTIALS as BENCH_CREDENTIALS, TEST_REGION as BENCH_REGION, verifySigV4 } from '../collector/exporter/awsxrayexporter/testdata/fake-xray.js';
 import { ConfigIssues } from '../collector/config/issues.js';
@@ -49,7 +56,8 @@ const SECONDS = Number(arg('seconds', '5'));
 const WARMUP_SECONDS = 1.5;
 const CONCURRENCY = Number(arg('concurrency', '2'));
 const SPANS_PER_REQUEST = 100;
-const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,xray,xray-otlp').split(',');
+const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs,xray-otlp').split(',');
+const STORAGE_DIR = arg('storage-dir', os.tmpdir());
 
 // ---- Envoy-shaped payload (same on both sides: generated deterministically) -------------------
 
@@ -227,18 +235,38 @@ function ceiling(bodies: Buffer[], seconds: number): number {
   return (n * SPANS_PER_REQUEST) / (cpuSeconds() - cpu0);
 }
 
-const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 }, getExtension: () => undefined };
+const hostWith = (extensions: Record<string, Extension> = {}): Host => ({
+  health: { state: 'ready' },
+  backpressure: { isRefusing: () => false, retryAfterSeconds: () => 1 },
+  getExtension: (id) => extensions[id],
+});
 
 interface Scenario {
   name: string;
   label: string;
   factory: () => Promise<Factory<unknown, TracesExporter>>;
   config: (ports: Record<string, number>) => Record<string, unknown>;
+  /** With a persistent sending queue (file_storage in a fresh directory). */
+  storage?: boolean;
   /** An extension the exporter uses (`auth.authenticator`), created and started before it. */
   extension?: { id: string; factory: () => Promise<Factory<unknown, Extension>>; config: Record<string, unknown> };
 }
 
-const SCENARIOS: Scenario[] = [
+/** The same scenario with `sending_queue.storage: file_storage`. */
+function withFileStorage(s: Scenario): Scenario {
+  return {
+    ...s,
+    name: `${s.name}-fs`,
+    label: `${s.label} + file_storage`,
+    storage: true,
+    config: (p) => {
+      const c = s.config(p);
+      return { ...c, sending_queue: { ...(c.sending_queue as object), storage: 'file_storage' } };
+    },
+  };
+}
+
+const BASE_SCENARIOS: Scenario[] = [
   {
     name: 'otlp',
     label: 'OTLP/HTTP in → otlp (gRPC, gzip) out',
@@ -288,6 +316,8 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+const SCENARIOS: Scenario[] = BASE_SCENARIOS.flatMap((s) => (s.name === 'otlphttp-none' || s.name === 'xray' ? [s, withFileStorage(s)] : [s]));
+
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -302,18 +332,27 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const { otlpReceiverFactory } = await import('../collector/receiver/otlpreceiver/factory.js');
   const rcvCfg = otlpReceiverFactory.parseConfig({ protocols: { http: { endpoint: '127.0.0.1:0' } } }, 'receivers.otlp', issues);
   if (!issues.ok) throw new Error(issues.format());
-  let extension: Extension | undefined;
+  const extensions: Record<string, Extension> = {};
+  let storageDir: string | undefined;
+  if (s.storage) {
+    const { fileStorageExtensionFactory } = await import('../collector/extension/filestorageextension/factory.js');
+    storageDir = fs.mkdtempSync(path.join(STORAGE_DIR, 'mt-bench-queue-'));
+    const ext = fileStorageExtensionFactory.create(fileStorageExtensionFactory.parseConfig({ directory: storageDir }, 'extensions.file_storage', issues), settings('file_storage'));
+    await ext.start(hostWith());
+    extensions.file_storage = ext;
+  }
   if (s.extension) {
     const extFactory = await s.extension.factory();
-    extension = extFactory.create(extFactory.parseConfig(s.extension.config, `extensions.${s.extension.id}`, issues), settings(s.extension.id));
+    const ext = extFactory.create(extFactory.parseConfig(s.extension.config, `extensions.${s.extension.id}`, issues), settings(s.extension.id));
     if (!issues.ok) throw new Error(issues.format());
-    await extension.start(host);
+    await ext.start(hostWith());
+    extensions[s.extension.id] = ext;
   }
-  const scenarioHost: Host = { ...host, getExtension: (id) => (id === s.extension?.id ? extension : undefined) };
+  const host = hostWith(extensions);
   const exporter = factory.create(expCfg, settings(factory.type));
   const receiver = otlpReceiverFactory.create(rcvCfg, settings('otlp'), exporter);
-  await exporter.start(scenarioHost);
-  await receiver.start(scenarioHost);
+  await exporter.start(host);
+  await receiver.start(host);
   const sent = async () => {
     const { values } = await metrics.exporterSent.get();
     return values.reduce((n, v) => n + v.value, 0);
@@ -333,7 +372,8 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
   const driver = await driving;
   await receiver.shutdown(AbortSignal.timeout(2000));
   await exporter.shutdown(AbortSignal.timeout(5000));
-  await extension?.shutdown(AbortSignal.timeout(1000));
+  for (const ext of Object.values(extensions)) await ext.shutdown(AbortSignal.timeout(5000));
+  if (storageDir) fs.rmSync(storageDir, { recursive: true, force: true });
   const { values: dropped } = await metrics.spansDropped.get();
   return { spans, cpu, wall, peakRss, refused: driver.refused ?? 0, dropped: dropped.reduce((n, v) => n + v.value, 0) };
 }
@@ -346,8 +386,7 @@ async function main(): Promise<void> {
   await new Promise((r) => child.once('message', r));
   if (pinned) pinTo(1, child.pid!);
   const ports = await request(child, { cmd: 'sinks' });
-  // Credentials for the AWS SDK's default chain: the fake X-Ray OTLP endpoint checks signatures
-  // made with them (the PutTraceSegments fake does not check).
+  // Credentials for the AWS SDK's default chain; the fake X-Ray does not check them.
   process.env.AWS_ACCESS_KEY_ID = BENCH_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = BENCH_CREDENTIALS.secretAccessKey;
   delete process.env.AWS_SESSION_TOKEN;
@@ -357,7 +396,7 @@ async function main(): Promise<void> {
   const ceil = ceiling(bodies, 2);
   console.log(`ceiling  protobufjs decode+encode in this process: ${Math.round(ceil).toLocaleString('en')} spans/s per CPU second`);
   console.log('');
-  console.log('scenario                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
+  console.log('scenario                                                          spans/s/core  ratio  wall spans/s  CPU s  peak RSS  503s  dropped');
   const perCoreOf = new Map<string, number>();
   for (const s of SCENARIOS.filter((x) => ONLY.includes(x.name))) {
     try {
@@ -365,12 +404,12 @@ async function main(): Promise<void> {
       const perCore = r.spans / r.cpu;
       perCoreOf.set(s.name, perCore);
       console.log(
-        `${s.label.padEnd(50)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
+        `${s.label.padEnd(66)}${Math.round(perCore).toLocaleString('en').padStart(12)}  ${(perCore / ceil).toFixed(2).padStart(5)}` +
           `${Math.round(r.spans / r.wall).toLocaleString('en').padStart(14)}  ${r.cpu.toFixed(2).padStart(5)}  ${(r.peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB` +
           `${String(r.refused).padStart(6)}  ${String(r.dropped).padStart(7)}`,
       );
     } catch (e) {
-      console.log(`${s.label.padEnd(50)}skipped: ${(e as Error).message.split('\n')[0]}`);
+      console.log(`${s.label.padEnd(66)}skipped: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   console.log('');

@@ -12,6 +12,7 @@ import { reparentProcessorFactory } from './processor/reparentprocessor/factory.
 import { debugExporterFactory } from './exporter/debugexporter/factory.js';
 import { fileExporterFactory } from './exporter/fileexporter/factory.js';
 import { healthCheckExtensionFactory } from './extension/healthcheckextension/factory.js';
+import { fileStorageExtensionFactory } from './extension/filestorageextension/factory.js';
 import { otlpExporterFactory } from './exporter/otlpexporter/factory.js';
 import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js';
 import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
@@ -29,6 +30,7 @@ export const builtinFactories: Factory<any, any>[] = [
   debugExporterFactory,
   fileExporterFactory,
   healthCheckExtensionFactory,
+  fileStorageExtensionFactory,
   otlpExporterFactory,
   otlpHttpExporterFactory,
   awsXrayExporterFactory,

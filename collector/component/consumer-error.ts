@@ -4,7 +4,7 @@
  * gRPC UNAVAILABLE / RESOURCE_EXHAUSTED with RetryInfo or HTTP 429/503 with Retry-After, and the
  * client keeps the data; permanent ones become INVALID_ARGUMENT / HTTP 400.
  */
-export type RefusalReason = 'queue_full' | 'memory_limit' | 'shutting_down' | 'backend_unavailable' | 'invalid_data';
+export type RefusalReason = 'queue_full' | 'memory_limit' | 'shutting_down' | 'backend_unavailable' | 'invalid_data' | 'storage_unavailable';
 
 export class ConsumerError extends Error {
   constructor(

@@ -119,20 +119,28 @@ export class RunningCollector {
   }
 }
 
+/** SIGKILLs every collector of `list` still running and empties the list (afterEach). */
+export async function killAll(list: RunningCollector[]): Promise<void> {
+  for (const c of list.splice(0)) {
+    if (c.child.exitCode === null && c.child.signalCode === null) {
+      c.kill('SIGKILL');
+      await c.exited;
+    }
+  }
+}
+
+/**
+ * A collector config: OTLP/HTTP in on a free port → `otlphttp` (no compression) to `endpoint`
+ * with a persistent sending queue in `queueDir` (file_storage). `exporterExtra` and `metrics`
+ * are YAML flow mappings spliced in as they are.
+ */
 /**
  * For a test file: a function that starts collectors, each SIGKILLed after its test if it is
  * still running (a failed assertion must not leave a process behind).
  */
 export function collectorStarter(): (args: string[], env?: Record<string, string>) => RunningCollector {
   const started: RunningCollector[] = [];
-  afterEach(async () => {
-    for (const c of started.splice(0)) {
-      if (c.child.exitCode === null && c.child.signalCode === null) {
-        c.kill('SIGKILL');
-        await c.exited;
-      }
-    }
-  });
+  afterEach(() => killAll(started));
   return (args, env) => {
     const c = RunningCollector.start(args, env);
     started.push(c);
@@ -140,3 +148,31 @@ export function collectorStarter(): (args: string[], env?: Record<string, string
   };
 }
 
+export function persistentQueueConfig(
+  dir: string,
+  o: { endpoint: string; queueDir: string; retry: string; queue: string; storage?: string; metrics: string },
+): string {
+  return writeConfig(
+    dir,
+    `
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:0" }
+exporters:
+  otlphttp:
+    endpoint: ${o.endpoint}
+    compression: none
+    retry_on_failure: ${o.retry}
+    sending_queue: { storage: file_storage, ${o.queue} }
+extensions:
+  file_storage: { directory: ${o.queueDir}${o.storage ? `, ${o.storage}` : ''} }
+service:
+  extensions: [file_storage]
+  pipelines:
+    traces: { receivers: [otlp], exporters: [otlphttp] }
+  telemetry:
+    metrics: ${o.metrics}
+`,
+  );
+}

@@ -33,7 +33,13 @@ describe('the pod\'s command on the ConfigMap config', () => {
     for (const e of container.env) env[e.name] = e.value ?? 'secret-value';
     const local = localOnly(configMap.data!['collector.yaml'] as string);
     expect(local).not.toMatch(/0\.0\.0\.0/);
-    running = await startPodCollector(argv, local, env);
+    // The pod's emptyDir volumes (the persistent queue's directory) become fresh directories.
+    const volumes = deployment.spec.template.spec.volumes as Array<{ name: string; emptyDir?: unknown }>;
+    const emptyDirs = (container.volumeMounts as Array<{ name: string; mountPath: string }>)
+      .filter((m) => volumes.find((v) => v.name === m.name)?.emptyDir)
+      .map((m) => m.mountPath);
+    expect(emptyDirs.length, 'the persistent queue volume').toBeGreaterThan(0);
+    running = await startPodCollector(argv, local, env, emptyDirs);
     expect(await running.probe(container.readinessProbe.httpGet.path)).toBe(200);
 
     const graceMs = deployment.spec.template.spec.terminationGracePeriodSeconds * 1000;

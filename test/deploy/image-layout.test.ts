@@ -19,8 +19,12 @@ const finalStage = stages[stages.length - 1]!;
 
 /** Paths that `npm ci --omit=dev` installs (package-lock v3 `packages` keys without dev: true). */
 function productionPackages(): string[] {
-  const lock = JSON.parse(readText('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
-  return Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && !v.dev).map(([k]) => k);
+  const lock = JSON.parse(readText('package-lock.json')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
+  return Object.entries(lock.packages)
+    .filter(([k, v]) => k.startsWith('node_modules/') && !v.dev)
+    // Optional packages for other platforms (lmdb's prebuilt binaries) are skipped by npm ci, as here.
+    .filter(([k, v]) => !v.optional || fs.existsSync(repoPath(k)))
+    .map(([k]) => k);
 }
 
 describe('the collector image\'s file layout', () => {
@@ -75,7 +79,7 @@ describe('the collector image\'s file layout', () => {
     const opts = { cwd: app, env, encoding: 'utf8' as const, timeout: 30_000 };
     execFileSync(process.execPath, ['dist/collector/cli.js', 'validate', '--config', cfgFile], opts);
     const components = execFileSync(process.execPath, ['dist/collector/cli.js', 'components'], opts);
-    for (const type of ['otlp', 'zipkin', 'memory_limiter', 'istio', 'reparent', 'batch', 'awsxray', 'otlphttp', 'health_check', 'sigv4auth']) {
+    for (const type of ['otlp', 'zipkin', 'memory_limiter', 'istio', 'reparent', 'batch', 'awsxray', 'otlphttp', 'health_check', 'sigv4auth', 'file_storage']) {
       expect(components).toContain(type);
     }
   }, 120_000);

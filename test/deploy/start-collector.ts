@@ -59,9 +59,23 @@ export interface RunningPodCollector {
   dispose(): void;
 }
 
-export async function startPodCollector(argv: string[], configText: string, env: Record<string, string>): Promise<RunningPodCollector> {
+/**
+ * `emptyDirMounts`: the mount paths of the pod's emptyDir volumes (e.g. the persistent queue's
+ * directory); each becomes a fresh directory of this run, wherever the config names it.
+ */
+export async function startPodCollector(
+  argv: string[],
+  configText: string,
+  env: Record<string, string>,
+  emptyDirMounts: readonly string[] = [],
+): Promise<RunningPodCollector> {
   if (!fs.existsSync(repoPath('dist/collector/cli.js'))) throw new Error('dist/collector/cli.js missing: run `npm run build:ts` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshtrace-start-'));
+  emptyDirMounts.forEach((mountPath, i) => {
+    const local = path.join(dir, `volume-${i}`);
+    fs.mkdirSync(local);
+    configText = configText.split(mountPath).join(local);
+  });
   const configPath = argv[argv.indexOf('--config') + 1]!;
   const file = path.join(dir, path.basename(configPath));
   fs.writeFileSync(file, configText);

@@ -2,7 +2,12 @@
  * The whole exporter (config → queue → epochs → translation → PutTraceSegments / UDP) against a
  * local fake X-Ray endpoint that verifies SigV4, a UDP daemon listener, and a real Redis.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseFileStorageConfig } from '../../extension/filestorageextension/config.js';
+import { FileStorageExtension } from '../../extension/filestorageextension/extension.js';
 import { startRedisTestServer, type RedisTestServer } from '../../../scripts/redis-test-server.js';
 import type { Host, TracesExporter } from '../../component/component.js';
 import { ConfigIssues } from '../../config/issues.js';
@@ -16,6 +21,7 @@ import { FakeSts, FakeXray, TEMP_CREDENTIALS, TEST_CREDENTIALS, TEST_REGION } fr
 import { DAEMON_HEADER } from './send/daemon-sender.js';
 import { traceIdHash } from './traceid/epoch.js';
 import { hex } from './testdata/build.js';
+import { seededRng } from '../../../test/seeded-rng.js';
 
 const host: Host = { health: { state: 'ready' }, backpressure: { isRefusing: () => false, retryAfterSeconds: () => 0 }, getExtension: () => undefined };
 
@@ -69,6 +75,9 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     await stopAll();
     fake.calls.length = 0;
     fake.accepted.length = 0;
+    fake.duplicates = 0;
+    fake.forget();
+    fake.clearQueued();
   });
   afterAll(() => fake.stop());
 
@@ -85,6 +94,23 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     const doc = JSON.parse(fake.accepted[0]);
     expect(doc.trace_id).toMatch(/^1-[0-9a-f]{8}-a3ce929d0e0e4736abcdef01$/);
     expect(doc.http.response.status).toBe(200);
+  });
+
+  it('a root CLIENT span becomes two documents (caller segment + call) but counts as one sent span, also through a retry', async () => {
+    const { exp, settings } = await exporter({ endpoint: fake.url, region: TEST_REGION, sending_queue: { num_consumers: 1 } });
+    const out: Span[] = [];
+    for (let i = 0; i < 10; i++) {
+      out.push(span({ traceId: `e${(i + 1).toString(16).padStart(7, '0')}a3ce929d0e0e4736abcdef01`, spanId: freshSpanId(), kind: 3, startSec: NOW_SEC - 20 + i * 0.001,
+        attributes: { 'http.method': 'GET', 'http.url': 'http://httpbin.default:8000/get', 'http.status_code': '200' } }));
+    }
+    fake.unprocessNext(5); // some callers' segments and some calls come back: retried alone
+    await exp.consumeTraces(traces(resource({ 'service.name': 'sleep' }), out));
+    await waitFor(() => fake.accepted.length >= 20, 10_000, '20 documents');
+    expect(fake.calls.length).toBe(2);
+    const docs = fake.accepted.map((d) => JSON.parse(d) as { type?: string; name: string });
+    expect(docs.filter((d) => d.type === 'subsegment').length).toBe(10);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent, { exporter: 'awsxray' })).toBe(10);
+    expect(await metricSum(settings.metrics.spansDropped)).toBe(0);
   });
 
   it('retries exactly the UnprocessedTraceSegments, not the whole batch', async () => {
@@ -124,6 +150,132 @@ describe('awsxray exporter → PutTraceSegments (fake X-Ray with SigV4 check)', 
     running.pop();
     expect(fake.calls.length).toBe(3); // not retried
     expect(await metricSum(settings.metrics.spansDropped, { reason: 'xray_400' })).toBe(4);
+  });
+
+  it('ThrottlingException answered with HTTP 400 is retried, not dropped', async () => {
+    const { exp, settings } = await exporter({ endpoint: fake.url, region: TEST_REGION, sending_queue: { num_consumers: 1 } });
+    fake.throttleNext(2, 400, 'ThrottlingException');
+    const td = spans(6);
+    await exp.consumeTraces(td);
+    await waitFor(() => fake.accepted.length >= 6, 10_000, 'documents after 400 throttling');
+    expect(fake.acceptedIds().sort()).toEqual(ids(td).sort());
+    expect(await metricSum(settings.metrics.spansDropped)).toBe(0);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent)).toBe(6);
+  });
+
+  it('a batch partly refused (400) and partly unprocessed: refused segments are dropped, never counted as sent; the rest arrives once', async () => {
+    const { exp, settings } = await exporter({ endpoint: fake.url, region: TEST_REGION, sending_queue: { num_consumers: 1 } });
+    // 120 documents = calls of 50, 50, 20; the sender runs them 4 at a time, so which call meets
+    // which answer is not fixed: count by outcome instead.
+    fake.unprocessNext(7);
+    fake.errorNext(400, 'InvalidRequestException');
+    const td = spans(120);
+    await exp.consumeTraces(td);
+    await waitFor(() => exp.stats().spans === 0, 10_000, 'the batch settled');
+    const refused = fake.calls.find((c) => c.status === 400)!.documents.length;
+    expect(fake.accepted.length).toBe(120 - refused);
+    expect(fake.duplicates).toBe(0);
+    expect(await metricSum(settings.metrics.exporterSent)).toBe(120 - refused);
+    expect(await metricSum(settings.metrics.spansDropped, { reason: 'xray_400' })).toBe(refused);
+    expect(await metricSum(settings.metrics.spansDropped)).toBe(refused);
+  });
+
+  it('under unprocessed segments, throttling (429 and 400), 500s and answers slower than `timeout`: every segment arrives exactly once and is counted once', async () => {
+    const rng = seededRng(9);
+    fake.setChaos({ unprocessed: 0.15, throttle429: 0.05, throttle400: 0.05, error500: 0.05, slow: 0.05, slowMs: 600, random: () => rng.next() });
+    try {
+      const { exp, settings } = await exporter({
+        endpoint: fake.url,
+        region: TEST_REGION,
+        timeout: '250ms',
+        retry_on_failure: { ...FAST_RETRY, max_elapsed_time: 0 },
+        sending_queue: { num_consumers: 4 },
+      });
+      // Besides the random trouble, at least one slow call and one 400 throttling for sure.
+      fake.slowNext(600);
+      fake.throttleNext(1, 400, 'ThrottlingException');
+      const all: string[] = [];
+      for (let b = 0; b < 20; b++) {
+        const td = spans(100, 5);
+        all.push(...ids(td));
+        await exp.consumeTraces(td);
+      }
+      await waitFor(() => fake.accepted.length >= all.length, 60_000, 'every segment');
+      await waitFor(() => exp.stats().spans === 0, 10_000, 'the queue empty');
+      expect(fake.duplicates).toBe(0);
+      expect(fake.acceptedIds().sort()).toEqual(all.sort());
+      expect(fake.calls.some((c) => c.status === 0)).toBe(true); // slow calls were abandoned
+      expect(fake.calls.some((c) => c.status === 400)).toBe(true);
+      expect(await metricSum(settings.metrics.exporterSent)).toBe(all.length);
+      expect(await metricSum(settings.metrics.spansDropped)).toBe(0);
+    } finally {
+      fake.setChaos(undefined);
+    }
+  }, 90_000);
+
+  it('default retry, 15 % of segments unprocessed: throughput stays within 20 % of the offered 500 segments/s', async () => {
+    const rng = seededRng(15);
+    fake.setChaos({ unprocessed: 0.15, random: () => rng.next() });
+    try {
+      // The Collector's retry defaults (5 s initial interval) and queue (10 senders): a remainder
+      // waits off the senders, so the next batches go out at once.
+      const { exp } = await exporter({ endpoint: fake.url, region: TEST_REGION, retry_on_failure: {}, sending_queue: {} });
+      // Measured once retries are flowing (from 4 s on; the first remainders are due after
+      // 2.5-7.5 s): the steady state a long-running collector sees.
+      const seconds = 10;
+      const measureFrom = 4;
+      const offered = 500;
+      const started = Date.now();
+      let sent = 0;
+      let mark: { t: number; n: number } | undefined;
+      while (Date.now() - started < seconds * 1000) {
+        const elapsed = (Date.now() - started) / 1000;
+        if (!mark && elapsed >= measureFrom) mark = { t: Date.now(), n: fake.accepted.length };
+        if (Math.floor(elapsed * offered) - sent >= 50) {
+          await exp.consumeTraces(spans(50));
+          sent += 50;
+        } else await new Promise((r) => setTimeout(r, 10));
+      }
+      const rate = (fake.accepted.length - mark!.n) / ((Date.now() - mark!.t) / 1000);
+      expect(sent).toBeGreaterThanOrEqual(offered * seconds * 0.9); // the offer itself was made
+      expect(rate).toBeGreaterThanOrEqual(offered * 0.8);
+      expect(fake.duplicates).toBe(0);
+    } finally {
+      fake.setChaos(undefined);
+    }
+  }, 40_000);
+
+  it('sending_queue.storage: segments queued while X-Ray fails survive a restart and arrive exactly once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-xray-pq-'));
+    const storage = async () => {
+      const issues = new ConfigIssues();
+      const ext = new FileStorageExtension(parseFileStorageConfig({ directory: dir }, 'extensions.file_storage', issues), testSettings('file_storage'));
+      await ext.start();
+      return { ext, host: { ...host, getExtension: (id: string) => (id === 'file_storage' ? ext : undefined) } };
+    };
+    const raw = { endpoint: fake.url, region: TEST_REGION, sending_queue: { storage: 'file_storage', num_consumers: 2 } };
+    fake.errorNext(503, 'ServiceUnavailableException', 1000);
+    const run1 = await storage();
+    const a = createAwsXrayExporter(config(raw), testSettings('awsxray'), { credentials: TEST_CREDENTIALS, now: () => NOW_MS });
+    await a.start(run1.host);
+    const batches = [spans(30, 3), spans(70, 7)];
+    for (const td of batches) await a.consumeTraces(td);
+    await waitFor(() => fake.calls.length >= 2, 5000, 'failing attempts');
+    await a.shutdown(AbortSignal.timeout(200));
+    await run1.ext.shutdown(AbortSignal.timeout(1000));
+    expect(fake.accepted.length).toBe(0);
+
+    fake.clearQueued(); // X-Ray is back
+    const run2 = await storage();
+    const settings = testSettings('awsxray');
+    const b = createAwsXrayExporter(config(raw), settings, { credentials: TEST_CREDENTIALS, now: () => NOW_MS });
+    await b.start(run2.host);
+    await waitFor(() => fake.accepted.length >= 100, 10_000, 'the stored segments');
+    expect(fake.acceptedIds().sort()).toEqual(batches.flatMap(ids).sort());
+    expect(fake.duplicates).toBe(0);
+    await expect.poll(() => metricSum(settings.metrics.exporterSent)).toBe(100);
+    await b.shutdown(AbortSignal.timeout(2000));
+    await run2.ext.shutdown(AbortSignal.timeout(1000));
   });
 
   it('a wrong secret fails the fake’s signature check and is never accepted (the check is real)', async () => {

@@ -8,19 +8,23 @@
  *   is accepted.
  * - send, per attempt: with an epoch store (Redis), the epochs of traces the cache did not know
  *   are settled first (one round trip, first writer wins) and their documents' trace_id patched;
- *   then PutTraceSegments (or daemon UDP), reporting to the queue exactly which documents must be
- *   retried (RetryableError.retryPayload: unprocessed, throttled) — everything the service
- *   refused for good is counted as dropped with its reason.
+ *   then PutTraceSegments (or daemon UDP). Every document ends in exactly one place: accepted
+ *   (the queue counts it as sent), to retry (RetryableError.retryPayload: unprocessed,
+ *   throttled, failed or timed-out calls only — accepted calls are never sent again), or refused
+ *   for good (`refused`, counted as dropped with X-Ray's reason, never as sent).
+ * - xrayBatchCodec: a batch as bytes for the persistent queue (`sending_queue.storage`).
  */
+import { Packr } from 'msgpackr';
 import client from 'prom-client';
 import type { CreateSettings } from '../../component/component.js';
-import { PermanentError, RetryableError } from '../exporterhelper/errors.js';
+import { RetryableError, type RefusedSpans, type SendResult } from '../exporterhelper/errors.js';
+import type { PayloadCodec } from '../exporterhelper/persistent-store.js';
 import type { PreparedBatch } from '../exporterhelper/queued-exporter.js';
 import type { TraceData } from '../../pdata/model.js';
 import type { AwsXrayConfig } from './config.js';
 import type { DocumentSender } from './send/api-sender.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './translator/fit.js';
-import { translateTraceData, withTraceIdEpoch, type XrayDocument } from './translator/translate.js';
+import { spansIn, translateTraceData, withTraceIdEpoch, type XrayDocument } from './translator/translate.js';
 import type { EpochResolver } from './traceid/epoch-resolver.js';
 import { normalizeTraceId, traceIdHex } from './traceid/epoch.js';
 
@@ -68,7 +72,7 @@ export interface XrayBatch {
 /** The prepare (enqueue time) and send (per attempt) functions of the awsxray exporter. */
 export function createXrayExportFns(d: XrayExportDeps): {
   prepare: (td: TraceData) => PreparedBatch<XrayBatch>;
-  send: (batch: XrayBatch, signal: AbortSignal) => Promise<void>;
+  send: (batch: XrayBatch, signal: AbortSignal) => Promise<SendResult | void>;
 } {
   const { cfg, settings, resolver, sender, metrics } = d;
   const component = `exporter/${settings.id}`;
@@ -95,6 +99,8 @@ export function createXrayExportFns(d: XrayExportDeps): {
       const t = tr.documents[i];
       // A compact copy without the reference to the span: the decoded objects must not stay alive.
       const doc: XrayDocument = { json: t.json, bytes: t.bytes, id: t.id };
+      // A split local root gives two documents of one span (the call, then its caller).
+      if (i > 0 && tr.documents[i - 1]!.ref === t.ref) doc.extra = true;
       docs[i] = doc;
       bytes += doc.bytes;
       if (pendingDocs) {
@@ -114,7 +120,7 @@ export function createXrayExportFns(d: XrayExportDeps): {
           }
         }
       : undefined;
-    return { payload: batch, spans: docs.length, bytes, onAccepted };
+    return { payload: batch, spans: tr.spans, bytes, onAccepted };
   };
 
   const settleEpochs = async (batch: XrayBatch): Promise<void> => {
@@ -129,27 +135,56 @@ export function createXrayExportFns(d: XrayExportDeps): {
     batch.pending = undefined; // settled once: retries send the same trace IDs
   };
 
-  const send = async (batch: XrayBatch, signal: AbortSignal): Promise<void> => {
+  const send = async (batch: XrayBatch, signal: AbortSignal): Promise<SendResult | void> => {
     await settleEpochs(batch);
     const total = batch.docs.length;
     const out = await sender.send(batch.docs, signal);
     if (out.unprocessed > 0) metrics.unprocessedSegments.inc(labels, out.unprocessed);
-
-    let permanentSpans = 0;
-    for (const { docs } of out.permanent.values()) permanentSpans += docs.length;
-    if (permanentSpans === total && out.retry.length === 0) {
-      // The whole batch was refused: the queue counts it, once, under this reason.
-      const [reason, { detail }] = out.permanent.entries().next().value as [string, { docs: XrayDocument[]; detail: string }];
-      throw new PermanentError(`X-Ray refused the segments: ${detail}`, reason);
-    }
-    for (const [reason, { docs, detail }] of out.permanent) settings.metrics.dropped(settings.logger, component, docs.length, reason, detail);
+    // Every document is in exactly one place: accepted (counted as sent by the queue), to retry,
+    // or refused for good (counted as dropped by the queue, with X-Ray's reason, never as sent).
+    const refused: RefusedSpans[] = [];
+    for (const [reason, { docs, detail }] of out.permanent) refused.push({ spans: spansIn(docs), reason, detail: `X-Ray refused the segments: ${detail}` });
     if (out.retry.length > 0) {
       throw new RetryableError(`${out.retry.length} of ${total} segments not accepted: ${out.lastError ?? 'unknown'}`, {
-        retryPayload: { payload: { docs: out.retry } satisfies XrayBatch, spans: out.retry.length },
+        retryPayload: { payload: { docs: out.retry } satisfies XrayBatch, spans: spansIn(out.retry) },
         retryAfterMs: out.retryAfterMs,
+        refused,
       });
     }
+    if (refused.length > 0) return { refused };
   };
 
   return { prepare, send };
 }
+
+const packr = new Packr({ useRecords: false });
+
+/**
+ * A batch on disk (persistent sending queue): MessagePack of the documents as
+ * `[json, id, bytes]` and, while epochs are still to settle, `[traceHex, candidateEpoch,
+ * [document indexes]]` per trace, so a restart settles them as the first run would have.
+ */
+export const xrayBatchCodec: PayloadCodec<XrayBatch> = {
+  encode(batch) {
+    const index = new Map<XrayDocument, number>();
+    const docs = batch.docs.map((d, i) => (index.set(d, i), d.extra ? [d.json, d.id, d.bytes, 1] : [d.json, d.id, d.bytes]));
+    const pending = batch.pending?.traces.map(([hex, epoch]) => [hex, epoch, (batch.pending!.docs.get(hex) ?? []).map((d) => index.get(d)).filter((i) => i !== undefined)]);
+    return packr.pack(pending ? [docs, pending] : [docs]);
+  },
+  decode(bytes) {
+    const v = packr.unpack(bytes) as [Array<[string, string, number, 1?]>, Array<[string, number, number[]]>?];
+    if (!Array.isArray(v) || !Array.isArray(v[0])) throw new Error('not an awsxray batch');
+    const docs: XrayDocument[] = v[0].map(([json, id, bytes, extra]) => {
+      if (typeof json !== 'string' || typeof id !== 'string' || typeof bytes !== 'number') throw new Error('malformed awsxray document');
+      return extra === 1 ? { json, id, bytes, extra: true } : { json, id, bytes };
+    });
+    const batch: XrayBatch = { docs };
+    if (v[1]) {
+      batch.pending = {
+        traces: v[1].map(([hex, epoch]) => [hex, epoch] as [string, number]),
+        docs: new Map(v[1].map(([hex, , idx]) => [hex, idx.map((i) => docs[i]!)])),
+      };
+    }
+    return batch;
+  },
+};

@@ -4,9 +4,9 @@
  */
 import type { CreateSettings, Factory, TracesExporter } from '../../component/component.js';
 import type { ConfigIssues } from '../../config/issues.js';
-import { createQueuedPreparedTracesExporter } from '../exporterhelper/index.js';
+import { createQueuedPreparedTracesExporter, queueExtensionRefs } from '../exporterhelper/index.js';
 import { parseAwsXrayConfig, type AwsXrayConfig } from './config.js';
-import { createXrayExportFns, xrayMetrics } from './exporter.js';
+import { createXrayExportFns, xrayBatchCodec, xrayMetrics } from './exporter.js';
 import { ApiSender, type ApiSenderOptions, type DocumentSender } from './send/api-sender.js';
 import { DaemonSender, MAX_DAEMON_DOCUMENT_BYTES } from './send/daemon-sender.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './translator/fit.js';
@@ -70,7 +70,10 @@ export function createAwsXrayExporter(cfg: AwsXrayConfig, settings: CreateSettin
   }
   const { prepare, send } = createXrayExportFns({ cfg, settings, resolver, sender, metrics, maxDocumentBytes });
   return createQueuedPreparedTracesExporter(settings, cfg.queue, cfg.retry, prepare, send, {
-    timeoutMs: cfg.timeoutMs,
+    // `timeout` bounds each PutTraceSegments call in the sender (and the daemon has no answer to
+    // wait for): cutting the whole attempt would lose which calls of the batch were accepted.
+    timeoutMs: 0,
+    codec: xrayBatchCodec,
     onStart: async () => {
       await sender.start();
       // Give Redis a moment to connect so the first batches use it; never fail start-up on it.
@@ -90,5 +93,6 @@ export const awsXrayExporterFactory: Factory<AwsXrayConfig, TracesExporter> = {
   type: 'awsxray',
   aliases: ['xray'],
   parseConfig: (raw: unknown, path: string, issues: ConfigIssues) => parseAwsXrayConfig(raw, path, issues),
+  extensionRefs: (cfg, path) => queueExtensionRefs(cfg.queue, path),
   create: (cfg, settings) => createAwsXrayExporter(cfg, settings),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigIssues } from '../../config/issues.js';
-import { DEFAULT_QUEUE, DEFAULT_RETRY, readQueueConfig, readRetryConfig, readTimeout } from './config.js';
+import { DEFAULT_QUEUE, DEFAULT_RETRY, queueExtensionRefs, readQueueConfig, readRetryConfig, readTimeout } from './config.js';
 import { Backoff } from './backoff.js';
 
 describe('readQueueConfig', () => {
@@ -44,11 +44,22 @@ describe('readQueueConfig', () => {
     expect(readQueueConfig({ queue_size_spans: 5 }, 'q', issues, { maxSpans: 20_000 }).maxSpans).toBe(5);
   });
 
-  it('warns that persistent storage is not supported', () => {
+  it('reads storage (a persistent queue) and declares it as an extension reference', () => {
     const issues = new ConfigIssues();
-    readQueueConfig({ storage: 'file_storage' }, 'q', issues);
+    const q = readQueueConfig({ storage: 'file_storage/queue' }, 'exporters.otlp.sending_queue', issues);
     expect(issues.errors).toEqual([]);
-    expect(issues.warnings[0]!.path).toBe('q.storage');
+    expect(q.storage).toBe('file_storage/queue');
+    expect(queueExtensionRefs(q, 'exporters.otlp')).toEqual([{ path: 'exporters.otlp.sending_queue.storage', id: 'file_storage/queue', capability: 'storage' }]);
+    expect(queueExtensionRefs(readQueueConfig({}, 'q', issues), 'exporters.otlp')).toEqual([]);
+  });
+  it.each([
+    [{ storage: '' }, 'q.storage'],
+    [{ storage: ['file_storage'] }, 'q.storage'],
+    [{ storage: 'file_storage', enabled: false }, 'q.storage'],
+  ])('refuses storage %j at its path', (raw, path) => {
+    const issues = new ConfigIssues();
+    expect(readQueueConfig(raw, 'q', issues).storage).toBeUndefined();
+    expect(issues.errors.map((e) => e.path)).toEqual([path]);
   });
 });
 

@@ -8,7 +8,8 @@
  * or 8192 of them: the queue must stay bounded in memory whatever the batch size.
  */
 import type { ConfigIssues } from '../../config/issues.js';
-import { join, readBool, readDuration, readEnum, readInt, readNumber, readObject, readSize } from '../../config/validate.js';
+import type { ExtensionRef } from '../../component/component.js';
+import { join, readBool, readDuration, readEnum, readInt, readNumber, readObject, readSize, readString } from '../../config/validate.js';
 
 export interface QueueConfig {
   enabled: boolean;
@@ -20,6 +21,11 @@ export interface QueueConfig {
   maxSpans: number;
   /** Bound in estimated wire bytes (`queue_size_bytes`, or `queue_size` with `sizer: bytes`). */
   maxBytes: number;
+  /**
+   * otelcol's `storage`: the ID of a storage extension (`file_storage`, `file_storage/queue`)
+   * that makes the queue persistent. Undefined: in memory only.
+   */
+  storage?: string;
 }
 
 export interface RetryConfig {
@@ -58,8 +64,9 @@ const QUEUE_KEYS = [
 
 /**
  * `sending_queue` at `path` (e.g. `exporters.otlp.sending_queue`). Keys: enabled, num_consumers,
- * queue_size (+ sizer: requests|items|bytes like otelcol), queue_size_spans, queue_size_bytes.
- * otelcol's `storage` (persistent queue) and blocking modes are not supported: a warning says so.
+ * queue_size (+ sizer: requests|items|bytes like otelcol), queue_size_spans, queue_size_bytes,
+ * storage (the ID of a storage extension: a persistent queue, as in otelcol). otelcol's blocking
+ * modes are not supported: a warning says so.
  */
 export function readQueueConfig(
   raw: unknown,
@@ -81,13 +88,24 @@ export function readQueueConfig(
   }
   cfg.maxSpans = readInt(o.queue_size_spans, join(path, 'queue_size_spans'), issues, cfg.maxSpans, { min: 1 });
   cfg.maxBytes = readSize(o.queue_size_bytes, join(path, 'queue_size_bytes'), issues, cfg.maxBytes, { min: 1 });
-  if (o.storage !== undefined && o.storage !== null) {
-    issues.warn(join(path, 'storage'), 'persistent queues are not supported; the in-memory queue refuses new data retryably when full, so the client keeps it');
+  const storage = readString(o.storage, join(path, 'storage'), issues, undefined, { nonEmpty: true });
+  if (storage !== undefined) {
+    if (cfg.enabled) cfg.storage = storage;
+    else issues.error(join(path, 'storage'), 'a persistent queue needs the queue: remove `enabled: false` or `storage`');
   }
   for (const k of ['blocking', 'block_on_overflow', 'wait_for_result'] as const) {
     if (o[k] !== undefined) issues.warn(join(path, k), 'not supported and ignored: a full queue refuses new data retryably (back-pressure to the client)');
   }
   return cfg;
+}
+
+/**
+ * The extension references of a `sending_queue` (its `storage`), for an exporter factory's
+ * `extensionRefs(cfg, path)`: the config loader then checks that it names an enabled storage
+ * extension, with the error at `<path>.sending_queue.storage`.
+ */
+export function queueExtensionRefs(queue: QueueConfig, exporterPath: string): ExtensionRef[] {
+  return queue.storage === undefined ? [] : [{ path: join(exporterPath, 'sending_queue.storage'), id: queue.storage, capability: 'storage' }];
 }
 
 const RETRY_KEYS = ['enabled', 'initial_interval', 'randomization_factor', 'multiplier', 'max_interval', 'max_elapsed_time'] as const;

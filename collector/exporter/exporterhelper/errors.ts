@@ -6,6 +6,18 @@
  */
 import type { TraceData } from '../../pdata/model.js';
 
+/**
+ * Spans the destination refused for good inside an answer that was otherwise a success or a
+ * "retry the rest" (X-Ray: some chunks refused as malformed): counted as dropped with `reason`,
+ * never as sent, and never retried.
+ */
+export interface RefusedSpans {
+  spans: number;
+  /** Short label for the `reason` metric label, e.g. `xray_400`. */
+  reason: string;
+  detail?: string;
+}
+
 /** Worth trying again later (gRPC UNAVAILABLE, HTTP 503, X-Ray throttling, a network error). */
 export class RetryableError extends Error {
   readonly retryAfterMs?: number;
@@ -16,16 +28,28 @@ export class RetryableError extends Error {
    * the part of the payload to send again and how many spans it carries.
    */
   readonly retryPayload?: { payload: unknown; spans: number };
+  /**
+   * Spans of this attempt refused for good (counted as dropped, not retried). The queue counts
+   * the attempt's other spans that are neither to retry nor refused as sent.
+   */
+  readonly refused?: readonly RefusedSpans[];
 
   constructor(
     message: string,
-    opts: { retryAfterMs?: number; retryData?: TraceData; retryPayload?: { payload: unknown; spans: number }; cause?: unknown } = {},
+    opts: {
+      retryAfterMs?: number;
+      retryData?: TraceData;
+      retryPayload?: { payload: unknown; spans: number };
+      refused?: readonly RefusedSpans[];
+      cause?: unknown;
+    } = {},
   ) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'RetryableError';
     this.retryAfterMs = opts.retryAfterMs;
     this.retryData = opts.retryData;
     this.retryPayload = opts.retryPayload;
+    this.refused = opts.refused;
   }
 }
 
@@ -45,6 +69,8 @@ export class PermanentError extends Error {
 export interface SendResult {
   rejectedSpans?: number;
   message?: string;
+  /** Spans refused for good, each group with its own reason (instead of `rejected_by_destination`). */
+  refused?: readonly RefusedSpans[];
 }
 
 export type SendFn = (td: TraceData, signal: AbortSignal) => Promise<SendResult | void>;

@@ -27,13 +27,19 @@
  * retry, prepare, sendPayload, opts): `prepare` runs at enqueue, the queue holds its payload, and
  * RetryableError's `retryPayload` retries a part of it.
  *
+ * A persistent queue (`sending_queue.storage: file_storage`) needs nothing more from otlp/otlphttp
+ * (their payload is bytes already); a prepared-mode exporter passes `codec` (payload ↔ bytes).
+ * The factory declares the reference so the config loader checks it:
+ *   extensionRefs: (cfg, path) => queueExtensionRefs(cfg.queue, path),
+ *
  * The returned QueuedTracesExporter implements TracesExporter (consumeTraces enqueues or refuses
  * with ConsumerError 'queue_full'; hasCapacity(spans, bytes); shutdown(deadline) drains then
  * drops the rest as `shutdown_deadline`). Drop reasons (meshtrace_spans_dropped_total{component=
  * "exporter/<id>"}): the PermanentError's reason, `retry_exhausted`, `retry_disabled`,
  * `rejected_by_destination`, `shutdown_deadline`.
  */
-export { RetryableError, PermanentError, type SendFn, type SendResult } from './errors.js';
+export { RetryableError, PermanentError, type RefusedSpans, type SendFn, type SendResult } from './errors.js';
+export { type PayloadCodec } from './persistent-store.js';
 export {
   DEFAULT_QUEUE,
   DEFAULT_RETRY,
@@ -42,6 +48,7 @@ export {
   readQueueConfig,
   readRetryConfig,
   readTimeout,
+  queueExtensionRefs,
   type QueueConfig,
   type RetryConfig,
 } from './config.js';

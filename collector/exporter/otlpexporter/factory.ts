@@ -5,6 +5,7 @@
 import type { Factory, TracesExporter } from '../../component/component.js';
 import { authRef } from '../../extension/extensionauth/client.js';
 import { createQueuedEncodedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { queueExtensionRefs } from '../exporterhelper/config.js';
 import { parseOtlpExporterConfig, type OtlpExporterConfig } from './config.js';
 import { OtlpGrpcSender } from './grpc-sender.js';
 
@@ -14,7 +15,7 @@ export const otlpExporterFactory: Factory<OtlpExporterConfig, TracesExporter> = 
   aliases: ['otlp_grpc'],
   parseConfig: parseOtlpExporterConfig,
   // gRPC needs per-call metadata (otelcol's GRPCClient): an HTTP-only signer (sigv4auth) is refused here.
-  extensionRefs: (cfg, path) => authRef(cfg.authenticator, path, 'grpc_client_auth'),
+  extensionRefs: (cfg, path) => [...authRef(cfg.authenticator, path, 'grpc_client_auth'), ...queueExtensionRefs(cfg.queue, path)],
   create(cfg, settings) {
     const sender = new OtlpGrpcSender(cfg);
     return createQueuedEncodedTracesExporter(settings, cfg.queue, cfg.retry, sender.encode, sender.send, {

@@ -7,15 +7,17 @@
 import type { Factory, TracesExporter } from '../../component/component.js';
 import { authRef } from '../../extension/extensionauth/client.js';
 import { createQueuedPreparedTracesExporter } from '../exporterhelper/queued-exporter.js';
+import { queueExtensionRefs } from '../exporterhelper/config.js';
 import { parseOtlpHttpExporterConfig, type OtlpHttpExporterConfig } from './config.js';
 import { OtlpHttpSender } from './http-sender.js';
+import { otlpHttpPayloadCodec } from './payload-codec.js';
 
 export const otlpHttpExporterFactory: Factory<OtlpHttpExporterConfig, TracesExporter> = {
   kind: 'exporter',
   type: 'otlphttp',
   aliases: ['otlp_http'],
   parseConfig: parseOtlpHttpExporterConfig,
-  extensionRefs: (cfg, path) => authRef(cfg.authenticator, path, 'client_auth'),
+  extensionRefs: (cfg, path) => [...authRef(cfg.authenticator, path, 'client_auth'), ...queueExtensionRefs(cfg.queue, path)],
   create(cfg, settings) {
     const sender = new OtlpHttpSender(cfg, settings);
     return createQueuedPreparedTracesExporter(settings, cfg.queue, cfg.retry, sender.prepare, sender.send, {
@@ -23,6 +25,7 @@ export const otlpHttpExporterFactory: Factory<OtlpHttpExporterConfig, TracesExpo
       timeoutMs: 0,
       onStart: (host) => sender.start(host),
       onShutdown: () => sender.close(),
+      codec: otlpHttpPayloadCodec,
     });
   },
 };

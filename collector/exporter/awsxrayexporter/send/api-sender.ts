@@ -1,16 +1,30 @@
 /**
- * Sends documents with PutTraceSegments (@aws-sdk/client-xray: SigV4, default credential chain —
- * env, IRSA web identity, EKS Pod Identity, instance profile — or an assumed `role_arn`).
+ * Sends documents with PutTraceSegments. Everything AWS-specific comes from the AWS SDK: the
+ * XRayClient's resolved configuration (region from config/env/profile, endpoint from the SDK's
+ * endpoint rules or AWS_ENDPOINT_URL_XRAY, the default credential chain — env, IRSA web identity,
+ * EKS Pod Identity, profile, instance profile — or an assumed `role_arn`, memoised and refreshed
+ * before expiry) and its SigV4 signer (@smithy/signature-v4 with the client's SHA-256). Only the
+ * call itself is ours: one signed POST /TraceSegments on a keep-alive agent. The SDK's command
+ * path costs ~340 µs of middleware per call that none of its options turn off (measured,
+ * docs/exporter-xray.md "Throughput"); the body, signature and answer are what it would produce.
+ *
  * Unlike the X-Ray daemon and the contrib exporter, nothing the service did not take is just
- * logged: UnprocessedTraceSegments, throttling, 5xx, network and credential errors come back as
- * "retry these spans" for the sending queue; only requests the service refuses as malformed are
- * permanent.
+ * logged: each call of a batch ends in exactly one of accepted, retry (unprocessed segments,
+ * throttling, 5xx, network errors, timeouts, credential errors) or refused (other 4xx). A call
+ * that outlives `timeout` is abandoned alone: calls of the same batch that were accepted stay
+ * accepted and are never sent again.
  */
-import { Agent } from 'node:https';
-import { PutTraceSegmentsCommand, XRayClient, type XRayClientConfig } from '@aws-sdk/client-xray';
+import http from 'node:http';
+import https from 'node:https';
+import { HttpRequest } from '@smithy/core/transport';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { XRayClient, type XRayClientConfig } from '@aws-sdk/client-xray';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { XrayDocument } from '../translator/translate.js';
 import { chunkDocuments } from './chunks.js';
+import { classifyXrayAnswer, classifyXrayError, type XrayErrorClass } from './classify.js';
+
+export { classifyXrayAnswer, classifyXrayError } from './classify.js';
 
 export interface ApiSenderOptions {
   region?: string;
@@ -18,28 +32,25 @@ export interface ApiSenderOptions {
   roleArn?: string;
   externalId?: string;
   noVerifySsl: boolean;
+  /** Per call (0 = none). */
   timeoutMs: number;
   /** Tests: fixed credentials instead of the default chain. */
   credentials?: XRayClientConfig['credentials'];
   /** Calls in flight at once for one batch. */
   concurrency?: number;
-  /** Where the SDK's own warnings go (request-timeout and socket-capacity warnings). */
+  /** Where the SDK's own warnings go (credential providers). */
   warn?: (message: string) => void;
 }
 
 /**
- * The SDK's logger: warnings only. The SDK's logger middleware builds its per-call info/error
- * records (a filtered copy of the 50 documents in the input) only when the logger has an `info`
- * or `error` method (`logger?.info?.(…)`), so leaving them out skips that work on every call
- * (measured −3…5% CPU per PutTraceSegments call); the SDK's default NoOpLogger has them all and
- * pays it for nothing. Failed calls are already reported by the sending queue, once per batch.
- * `debug` stays (a no-op): the credential providers call `logger?.debug(…)` without checking it.
+ * The SDK's logger: warnings only. The credential providers call `logger?.debug(…)` without
+ * checking it, so `debug` stays (a no-op).
  */
 export function sdkWarnLogger(warn: (message: string) => void = () => {}): NonNullable<XRayClientConfig['logger']> {
   return { debug: () => {}, warn: (...args: unknown[]) => warn(args.map(String).join(' ')) } as unknown as NonNullable<XRayClientConfig['logger']>;
 }
 
-/** What happened to the documents of one send. */
+/** What happened to the documents of one send. Every document is in exactly one place. */
 export interface SendOutcome {
   /** Documents to send again (unprocessed, throttled, transient failures). */
   retry: XrayDocument[];
@@ -58,23 +69,9 @@ export interface DocumentSender {
   close(): Promise<void>;
 }
 
+/** The client whose resolved configuration (region, endpoint, credentials, SHA-256) the sender uses. */
 export function createXrayClient(o: ApiSenderOptions): XRayClient {
-  const cfg: XRayClientConfig = {
-    // The sending queue retries with backoff; SDK-level retries would multiply attempts and hide them.
-    maxAttempts: 1,
-    // Resolve the middleware stack once per command class instead of on every call (the SDK's
-    // own option): measured −15% CPU per PutTraceSegments call. It applies only to calls made
-    // without per-call options, so sendChunk passes no abortSignal (see there).
-    cacheMiddleware: true,
-    logger: sdkWarnLogger(o.warn),
-    requestHandler: {
-      requestTimeout: o.timeoutMs > 0 ? o.timeoutMs : undefined,
-      // Without it this SDK's requestTimeout only logs a warning and a hung call keeps its socket
-      // until shutdown (the sending queue has long given up on the attempt).
-      throwOnRequestTimeout: true,
-      httpsAgent: new Agent({ keepAlive: true, rejectUnauthorized: !o.noVerifySsl }),
-    },
-  };
+  const cfg: XRayClientConfig = { maxAttempts: 1, logger: sdkWarnLogger(o.warn) };
   if (o.region) cfg.region = o.region;
   if (o.endpoint) cfg.endpoint = o.endpoint;
   if (o.credentials) cfg.credentials = o.credentials;
@@ -88,37 +85,73 @@ export function createXrayClient(o: ApiSenderOptions): XRayClient {
   return new XRayClient(cfg);
 }
 
+interface Target {
+  url: URL;
+  request: typeof http.request;
+  agent: http.Agent;
+  signer: SignatureV4;
+}
+
+interface CallAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const USER_AGENT = 'meshtrace-collector awsxray';
+
 export class ApiSender implements DocumentSender {
   readonly client: XRayClient;
   private readonly concurrency: number;
+  private target?: Target;
 
-  constructor(opts: ApiSenderOptions, client?: XRayClient) {
+  constructor(
+    private readonly opts: ApiSenderOptions,
+    client?: XRayClient,
+  ) {
     this.client = client ?? createXrayClient(opts);
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
   }
 
-  /** Fails start-up with a clear message when no region can be found (instead of retrying forever). */
+  /** Resolves region, endpoint and signer once; fails start-up with a clear message without a region. */
   async start(): Promise<void> {
+    let region: string;
     try {
-      await this.client.config.region();
+      region = await this.client.config.region();
     } catch (err) {
       throw new Error(`awsxray: no AWS region: set exporters.awsxray.region or AWS_REGION (${(err as Error).message})`);
     }
+    const url = await this.resolveEndpoint(region);
+    const isHttps = url.protocol === 'https:';
+    const agent = isHttps
+      ? new https.Agent({ keepAlive: true, maxSockets: 50, rejectUnauthorized: !this.opts.noVerifySsl })
+      : new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const signer = new SignatureV4({
+      credentials: this.client.config.credentials,
+      region,
+      service: 'xray',
+      sha256: this.client.config.sha256,
+      uriEscapePath: true,
+      applyChecksum: true,
+    });
+    this.target = { url, request: isHttps ? https.request : http.request, agent, signer };
   }
 
   async close(): Promise<void> {
+    this.target?.agent.destroy();
     this.client.destroy();
   }
 
   async send(docs: readonly XrayDocument[], signal: AbortSignal): Promise<SendOutcome> {
+    if (!this.target) await this.start();
     const outcome: SendOutcome = { retry: [], permanent: new Map(), unprocessed: 0 };
     const chunks = chunkDocuments(docs);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < chunks.length) {
-        const chunk = chunks[next++];
+        const chunk = chunks[next++]!;
         if (signal.aborted) {
-          outcome.retry.push(...chunk);
+          for (const d of chunk) outcome.retry.push(d);
           continue;
         }
         await this.sendChunk(chunk, signal, outcome);
@@ -129,84 +162,134 @@ export class ApiSender implements DocumentSender {
   }
 
   private async sendChunk(chunk: XrayDocument[], signal: AbortSignal, outcome: SendOutcome): Promise<void> {
+    let c: XrayErrorClass;
     try {
-      // No per-call abortSignal (it would disable cacheMiddleware): a call is bounded by the
-      // client's requestTimeout (= `timeout`, the same bound the sending queue puts on the
-      // attempt), and close() destroys the connections of calls still running at shutdown.
-      // `signal` still stops this batch's remaining calls (worker loop).
-      const res = await this.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: chunk.map((d) => d.json) }));
-      const unprocessed = res.UnprocessedTraceSegments ?? [];
-      if (unprocessed.length === 0) return;
-      // Map the unprocessed IDs back to this call's documents (a span ID may repeat in a batch).
-      const byId = new Map<string, XrayDocument[]>();
-      for (const d of chunk) {
-        const list = byId.get(d.id);
-        if (list) list.push(d);
-        else byId.set(d.id, [d]);
+      const answer = await this.call(chunk, signal);
+      if (answer.status >= 200 && answer.status < 300) {
+        collectUnprocessed(chunk, answer.body, outcome);
+        return;
       }
-      for (const u of unprocessed) {
-        const docs = u.Id !== undefined ? byId.get(u.Id) : undefined;
-        if (!docs) continue;
-        byId.delete(u.Id!);
-        for (const d of docs) outcome.retry.push(d);
-        outcome.unprocessed += docs.length;
-        outcome.lastError = `UnprocessedTraceSegments: ${u.ErrorCode ?? '?'} ${u.Message ?? ''}`.trim();
-      }
+      c = classifyXrayAnswer(answer.status, answer.headers, answer.body);
     } catch (err) {
-      const c = classifyXrayError(err);
-      if (c.retryable) {
-        outcome.retry.push(...chunk);
-        outcome.lastError = c.detail;
-        if (c.retryAfterMs !== undefined) outcome.retryAfterMs = Math.max(outcome.retryAfterMs ?? 0, c.retryAfterMs);
-      } else {
-        const p = outcome.permanent.get(c.reason);
-        if (p) p.docs.push(...chunk);
-        else outcome.permanent.set(c.reason, { docs: [...chunk], detail: c.detail });
-      }
+      c = classifyXrayError(err);
+    }
+    if (c.retryable) {
+      for (const d of chunk) outcome.retry.push(d);
+      outcome.lastError = c.detail;
+      if (c.retryAfterMs !== undefined) outcome.retryAfterMs = Math.max(outcome.retryAfterMs ?? 0, c.retryAfterMs);
+    } else {
+      const p = outcome.permanent.get(c.reason);
+      if (p) for (const d of chunk) p.docs.push(d);
+      else outcome.permanent.set(c.reason, { docs: [...chunk], detail: c.detail });
     }
   }
-}
 
-interface SdkErrorShape {
-  name?: string;
-  message?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string> };
-  $retryable?: { throttling?: boolean };
-}
-
-const CREDENTIAL_ERRORS = new Set([
-  'ExpiredTokenException', 'ExpiredToken', 'AccessDeniedException', 'UnrecognizedClientException',
-  'InvalidSignatureException', 'SignatureDoesNotMatch', 'RequestExpired', 'CredentialsProviderError',
-  'IncompleteSignatureException', 'MissingAuthenticationTokenException',
-]);
-
-/**
- * Retryable: throttling (ThrottledException / 429), 5xx, network errors and timeouts, and
- * credential errors (tokens expire and IAM changes propagate: the retry budget bounds the wait).
- * Permanent: every other 4xx — the request itself is wrong (InvalidRequestException, 413).
- */
-export function classifyXrayError(err: unknown): { retryable: boolean; reason: string; detail: string; retryAfterMs?: number } {
-  const e = (err ?? {}) as SdkErrorShape;
-  const name = e.name ?? e.code ?? 'Error';
-  const status = e.$metadata?.httpStatusCode;
-  const detail = `${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
-  const retryAfter = retryAfterMs(e.$response?.headers?.['retry-after']);
-  if (name === 'ThrottledException' || status === 429 || e.$retryable?.throttling) {
-    return { retryable: true, reason: 'throttled', detail, retryAfterMs: retryAfter };
+  /** One signed PutTraceSegments call, bounded by `timeout` and the batch's signal. */
+  private async call(chunk: XrayDocument[], signal: AbortSignal): Promise<CallAnswer> {
+    const t = this.target!;
+    let text = '{"TraceSegmentDocuments":[';
+    for (let i = 0; i < chunk.length; i++) text += (i > 0 ? ',' : '') + JSON.stringify(chunk[i]!.json);
+    const body = Buffer.from(text + ']}');
+    const port = t.url.port ? Number(t.url.port) : undefined;
+    const request = new HttpRequest({
+      method: 'POST',
+      protocol: t.url.protocol,
+      hostname: t.url.hostname,
+      port,
+      path: `${t.url.pathname.replace(/\/$/, '')}/TraceSegments`,
+      headers: {
+        host: t.url.host,
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        'user-agent': USER_AGENT,
+      },
+      body,
+    });
+    const signed = await t.signer.sign(request);
+    return new Promise<CallAnswer>((resolve, reject) => {
+      const req = t.request({
+        protocol: t.url.protocol,
+        hostname: t.url.hostname,
+        port,
+        method: 'POST',
+        path: signed.path,
+        headers: signed.headers,
+        agent: t.agent,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (e: Error) => {
+        cleanup();
+        req.destroy(e);
+        reject(e);
+      };
+      const onAbort = () => fail(Object.assign(new Error('the batch was aborted (shutdown deadline)'), { name: 'AbortError' }));
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      if (this.opts.timeoutMs > 0) {
+        timer = setTimeout(() => fail(Object.assign(new Error(`PutTraceSegments timed out after ${this.opts.timeoutMs}ms (timeout)`), { name: 'TimeoutError' })), this.opts.timeoutMs);
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (e) => {
+        cleanup();
+        reject(e);
+      });
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('error', (e) => {
+          cleanup();
+          reject(e);
+        });
+        res.on('end', () => {
+          cleanup();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') });
+        });
+      });
+      req.end(body);
+    });
   }
-  if (status !== undefined && status >= 500) return { retryable: true, reason: 'server_error', detail, retryAfterMs: retryAfter };
-  if (CREDENTIAL_ERRORS.has(name) || status === 401 || status === 403) return { retryable: true, reason: 'credentials', detail };
-  if (status !== undefined && status >= 400) return { retryable: false, reason: `xray_${status}`, detail };
-  // No HTTP answer at all: connection refused/reset, DNS, timeout, abort — worth retrying.
-  return { retryable: true, reason: 'network', detail };
+
+  private async resolveEndpoint(region: string): Promise<URL> {
+    const cfg = this.client.config as unknown as {
+      endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }>;
+      serviceConfiguredEndpoint?: () => Promise<string | undefined>;
+      endpointProvider: (p: Record<string, unknown>) => { url: URL };
+      useFipsEndpoint: () => Promise<boolean>;
+      useDualstackEndpoint: () => Promise<boolean>;
+    };
+    if (this.opts.endpoint) {
+      const e = await cfg.endpoint!();
+      return new URL(`${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path}`);
+    }
+    const configured = await cfg.serviceConfiguredEndpoint?.();
+    if (configured) return new URL(configured);
+    return cfg.endpointProvider({ Region: region, UseFIPS: await cfg.useFipsEndpoint(), UseDualStack: await cfg.useDualstackEndpoint() }).url;
+  }
 }
 
-function retryAfterMs(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
+/** Maps UnprocessedTraceSegments back to this call's documents (a span ID may repeat in a batch). */
+function collectUnprocessed(chunk: XrayDocument[], body: string, outcome: SendOutcome): void {
+  let unprocessed: Array<{ Id?: string; ErrorCode?: string; Message?: string }> = [];
+  try {
+    unprocessed = (JSON.parse(body || '{}') as { UnprocessedTraceSegments?: typeof unprocessed }).UnprocessedTraceSegments ?? [];
+  } catch {
+    // A 2xx whose body is not JSON: the service took the call; nothing names a segment to retry.
+  }
+  if (unprocessed.length === 0) return;
+  const byId = new Map<string, XrayDocument[]>();
+  for (const d of chunk) {
+    const list = byId.get(d.id);
+    if (list) list.push(d);
+    else byId.set(d.id, [d]);
+  }
+  for (const u of unprocessed) {
+    const docs = u.Id !== undefined ? byId.get(u.Id) : undefined;
+    if (!docs) continue;
+    byId.delete(u.Id!);
+    for (const d of docs) outcome.retry.push(d);
+    outcome.unprocessed += docs.length;
+    outcome.lastError = `UnprocessedTraceSegments: ${u.ErrorCode ?? '?'} ${u.Message ?? ''}`.trim();
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeXray, TEST_CREDENTIALS, TEST_REGION } from '../testdata/fake-xray.js';
-import { ApiSender, classifyXrayError, createXrayClient } from './api-sender.js';
+import { ApiSender, classifyXrayAnswer, classifyXrayError, createXrayClient } from './api-sender.js';
 import { chunkDocuments, MAX_DOCUMENTS_PER_CALL, MAX_REQUEST_BYTES } from './chunks.js';
 
 describe('chunkDocuments', () => {
@@ -31,6 +31,10 @@ describe('classifyXrayError', () => {
 
   it.each([
     ['ThrottledException', err('ThrottledException', 429), true, 'throttled'],
+    ['ThrottledException answered with 400', err('ThrottledException', 400), true, 'throttled'],
+    ['ThrottlingException answered with 400', err('ThrottlingException', 400), true, 'throttled'],
+    ['TooManyRequestsException', err('TooManyRequestsException', 400), true, 'throttled'],
+    ['a 502', err('BadGateway', 502), true, 'server_error'],
     ['a bare 429', err('TooManyRequests', 429), true, 'throttled'],
     ['a 500', err('InternalFailure', 500), true, 'server_error'],
     ['a 503', err('ServiceUnavailable', 503), true, 'server_error'],
@@ -41,6 +45,7 @@ describe('classifyXrayError', () => {
     ['a 413', err('RequestEntityTooLarge', 413), false, 'xray_413'],
     ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), true, 'network'],
     ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), true, 'network'],
+    ['an abort at shutdown', Object.assign(new Error('aborted'), { name: 'AbortError' }), true, 'network'],
     ['not an Error at all', 'weird', true, 'network'],
   ])('%s', (_n, e, retryable, reason) => {
     const c = classifyXrayError(e);
@@ -49,10 +54,35 @@ describe('classifyXrayError', () => {
     expect(c.detail.length).toBeGreaterThan(3);
   });
 
+  it.each([
+    ['429 with x-amzn-errortype', 429, { 'x-amzn-errortype': 'ThrottledException:http://internal.amazon.com/coral/com.amazon.coral.service/' }, '{"message":"Rate exceeded"}', true, 'throttled', /ThrottledException \(HTTP 429\): Rate exceeded/],
+    ['400 ThrottlingException in the header', 400, { 'x-amzn-errortype': 'ThrottlingException' }, '{"message":"slow down"}', true, 'throttled', /ThrottlingException/],
+    ['400 ThrottlingException only in __type', 400, {}, '{"__type":"com.amazonaws.xray#ThrottlingException","Message":"slow down"}', true, 'throttled', /slow down/],
+    ['400 InvalidRequestException', 400, { 'x-amzn-errortype': 'InvalidRequestException' }, '{"message":"bad doc"}', false, 'xray_400', /InvalidRequestException.*bad doc/],
+    ['500 with an HTML body', 500, {}, '<html>oops</html>', true, 'server_error', /HTTP500 \(HTTP 500\): <html>oops/],
+    ['503', 503, { 'retry-after': '2' }, '', true, 'server_error', /HTTP 503/],
+    ['403 signature', 403, { 'x-amzn-errortype': 'InvalidSignatureException' }, '{"message":"sig"}', true, 'credentials', /InvalidSignatureException/],
+    ['413', 413, {}, '', false, 'xray_413', /HTTP 413/],
+  ])('an answer: %s', (_n, status, headers, body, retryable, reason, detail) => {
+    const c = classifyXrayAnswer(status, headers, body);
+    expect(c).toMatchObject({ retryable, reason });
+    expect(c.detail).toMatch(detail);
+  });
+
+  it('honours Retry-After on an answer', () => {
+    expect(classifyXrayAnswer(503, { 'retry-after': '2' }, '').retryAfterMs).toBe(2000);
+  });
+
   it('honours Retry-After on throttling', () => {
     expect(classifyXrayError(err('ThrottledException', 429, { 'retry-after': '3' })).retryAfterMs).toBe(3000);
   });
 });
+
+const doc = (i: number) => {
+  const id = (0x1000 + i).toString(16).padStart(16, '0');
+  const json = `{"name":"a","id":"${id}","trace_id":"1-5f84c7a1-0123456789abcdef01234567","start_time":1,"end_time":2}`;
+  return { json, bytes: json.length, id };
+};
 
 describe('the SDK logger (warnings only)', () => {
   it('has no info/error, so the SDK skips its per-call log records; debug is a no-op; warn is forwarded', () => {
@@ -85,10 +115,71 @@ describe('the SDK logger (warnings only)', () => {
       const hung = await sender.send([doc], new AbortController().signal);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(hung.retry).toEqual([doc]);
-      expect(hung.lastError).toMatch(/requestTimeout/);
+      expect(hung.lastError).toMatch(/timed out after 100ms/);
     } finally {
       await sender.close();
       await fake.stop();
     }
+  });
+});
+
+/** A started sender against a fresh fake X-Ray (1 call in flight), both stopped afterwards. */
+async function withSender(timeoutMs: number, fn: (fake: FakeXray, sender: ApiSender) => Promise<void>): Promise<void> {
+  const fake = new FakeXray();
+  await fake.start();
+  const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs, credentials: TEST_CREDENTIALS, concurrency: 1 });
+  try {
+    await sender.start();
+    await fn(fake, sender);
+  } finally {
+    await sender.close();
+    await fake.stop();
+  }
+}
+
+describe('ApiSender: calls signed with the SDK signer, every document in exactly one place', () => {
+  it('a call slower than `timeout` comes back alone; the batch\'s accepted calls are not sent again', async () => {
+    await withSender(300, async (fake, sender) => {
+      const docs = Array.from({ length: 150 }, (_, i) => doc(i)); // 3 calls of 50
+      fake.slowNext(1500); // the first call outlives the timeout
+      const out = await sender.send(docs, new AbortController().signal);
+      expect(out.retry.map((d) => d.id)).toEqual(docs.slice(0, 50).map((d) => d.id));
+      expect(fake.acceptedIds().sort()).toEqual(docs.slice(50).map((d) => d.id).sort());
+      expect(fake.calls.every((c) => c.signatureOk)).toBe(true);
+    });
+  });
+
+  it('sorts one batch\'s calls into accepted, retry (unprocessed, throttled 429/400, 500) and refused', async () => {
+    await withSender(2000, async (fake, sender) => {
+      const docs = Array.from({ length: 300 }, (_, i) => doc(i)); // 6 calls
+      fake.unprocessNext(5);
+      fake.throttleNext(1, 429, 'ThrottledException');
+      fake.throttleNext(1, 400, 'ThrottlingException');
+      fake.errorNext(500, 'InternalFailure');
+      fake.errorNext(400, 'InvalidRequestException');
+      const out = await sender.send(docs, new AbortController().signal);
+      const retryIds = out.retry.map((d) => d.id);
+      expect(retryIds).toEqual([...docs.slice(0, 5), ...docs.slice(50, 200)].map((d) => d.id));
+      expect([...out.permanent.keys()]).toEqual(['xray_400']);
+      expect(out.permanent.get('xray_400')!.docs.map((d) => d.id)).toEqual(docs.slice(200, 250).map((d) => d.id));
+      expect(fake.acceptedIds().sort()).toEqual([...docs.slice(5, 50), ...docs.slice(250)].map((d) => d.id).sort());
+      expect(out.unprocessed).toBe(5);
+      // Every document exactly once across the three outcomes.
+      expect(retryIds.length + 50 + fake.accepted.length).toBe(300);
+    });
+  });
+
+  it('an aborted batch (shutdown) returns its unsent and in-flight calls for retry', async () => {
+    await withSender(0, async (fake, sender) => {
+      const docs = Array.from({ length: 100 }, (_, i) => doc(i));
+      fake.hangNext();
+      const ctrl = new AbortController();
+      const p = sender.send(docs, ctrl.signal);
+      await new Promise((r) => setTimeout(r, 100));
+      ctrl.abort();
+      const out = await p;
+      expect(out.retry.length).toBe(100);
+      expect(fake.accepted.length).toBe(0);
+    });
   });
 });

@@ -22,10 +22,28 @@ export interface Call {
 }
 
 type Behaviour =
-  | { kind: 'throttle' }
+  | { kind: 'throttle'; status?: number; type?: string }
   | { kind: 'unprocess'; count: number }
   | { kind: 'error'; status: number; type: string }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'slow'; ms: number };
+
+/**
+ * Random trouble on every call, each with its probability (`random` makes it repeatable):
+ * `unprocessed` is the share of a call's documents returned as UnprocessedTraceSegments; the
+ * others are shares of calls answered 429 ThrottledException, 400 ThrottlingException, 500, or
+ * only after `slowMs` — a slow call whose client has given up by then is not processed (the
+ * service never saw the end of it), so it cannot be the source of duplicates.
+ */
+export interface Chaos {
+  unprocessed?: number;
+  throttle429?: number;
+  throttle400?: number;
+  error500?: number;
+  slow?: number;
+  slowMs?: number;
+  random: () => number;
+}
 
 /** An HTTP server on a free 127.0.0.1 port that passes every request to handle(). */
 export abstract class LocalHttpFake {
@@ -68,9 +86,22 @@ export class FakeXray extends LocalHttpFake {
     this.secrets.set(accessKeyId, secretAccessKey);
   }
 
-  /** The next `n` calls answer 429 ThrottledException. */
-  throttleNext(n = 1): void {
-    for (let i = 0; i < n; i++) this.queue.push({ kind: 'throttle' });
+  private chaos?: Chaos;
+  /** Documents accepted more than once (by segment ID), for exactly-once checks. */
+  duplicates = 0;
+  private readonly seen = new Set<string>();
+
+  /** The next `n` calls answer 429 ThrottledException (or the given status and error type). */
+  throttleNext(n = 1, status = 429, type = 'ThrottledException'): void {
+    for (let i = 0; i < n; i++) this.queue.push({ kind: 'throttle', status, type });
+  }
+  /** The next call is answered only after `ms`, and processed only if the client still waits. */
+  slowNext(ms: number): void {
+    this.queue.push({ kind: 'slow', ms });
+  }
+  /** Random trouble on every call from now on (undefined: none). */
+  setChaos(chaos: Chaos | undefined): void {
+    this.chaos = chaos;
   }
   /** The next call reports its first `count` documents as unprocessed. */
   unprocessNext(count: number): void {
@@ -82,6 +113,16 @@ export class FakeXray extends LocalHttpFake {
   /** The next call never gets an answer (timeouts). */
   hangNext(): void {
     this.queue.push({ kind: 'hang' });
+  }
+
+  /** Forgets the answers queued with throttleNext/errorNext/... that were not used yet. */
+  clearQueued(): void {
+    this.queue.length = 0;
+  }
+
+  /** Forgets which segment IDs were seen (between tests). */
+  forget(): void {
+    this.seen.clear();
   }
 
   acceptedIds(): string[] {
@@ -117,15 +158,50 @@ export class FakeXray extends LocalHttpFake {
     if (req.method !== 'POST' || req.url !== '/TraceSegments') return reply(404, { message: `no route ${req.method} ${req.url}` }, 'UnknownOperationException');
     if (!sig.ok) return reply(403, { message: `signature check failed: ${sig.problem}` }, 'InvalidSignatureException');
     if (documents.length === 0 || documents.length > 50) return reply(400, { message: `expected 1-50 documents, got ${documents.length}` }, 'InvalidRequestException');
-    const b = this.queue.shift();
+    let b = this.queue.shift() ?? this.chaosBehaviour(documents.length);
     if (b?.kind === 'hang') return; // never answer
-    if (b?.kind === 'throttle') return reply(429, { message: 'Rate exceeded' }, 'ThrottledException');
+    if (b?.kind === 'slow') {
+      const ms = b.ms;
+      await new Promise((r) => setTimeout(r, ms));
+      if (req.socket.destroyed || res.destroyed) {
+        call.status = 0; // the client gave up: not processed
+        return;
+      }
+      b = undefined;
+    }
+    if (b?.kind === 'throttle') return reply(b.status ?? 429, { message: 'Rate exceeded' }, b.type ?? 'ThrottledException');
     if (b?.kind === 'error') return reply(b.status, { message: `injected ${b.type}` }, b.type);
-    const unprocessed = b?.kind === 'unprocess' ? documents.slice(0, b.count) : [];
-    for (const d of documents.slice(unprocessed.length)) this.accepted.push(d);
+    const unprocessedIdx = new Set<number>();
+    if (b?.kind === 'unprocess') for (let i = 0; i < Math.min(b.count, documents.length); i++) unprocessedIdx.add(i);
+    else if (this.chaos?.unprocessed) documents.forEach((_, i) => this.chaos!.random() < this.chaos!.unprocessed! && unprocessedIdx.add(i));
+    const unprocessed: string[] = [];
+    documents.forEach((d, i) => {
+      if (unprocessedIdx.has(i)) return void unprocessed.push(d);
+      this.accepted.push(d);
+      const id = (JSON.parse(d) as { id: string }).id;
+      if (this.seen.has(id)) this.duplicates++;
+      this.seen.add(id);
+    });
     reply(200, {
       UnprocessedTraceSegments: unprocessed.map((d) => ({ Id: (JSON.parse(d) as { id: string }).id, ErrorCode: 'ThrottledException', Message: 'try again' })),
     });
+  }
+
+  private chaosBehaviour(docs: number): Behaviour | undefined {
+    const c = this.chaos;
+    if (!c || docs === 0) return undefined;
+    let r = c.random();
+    const pick = (p: number | undefined) => {
+      if (!p) return false;
+      if (r < p) return true;
+      r -= p;
+      return false;
+    };
+    if (pick(c.throttle429)) return { kind: 'throttle', status: 429, type: 'ThrottledException' };
+    if (pick(c.throttle400)) return { kind: 'throttle', status: 400, type: 'ThrottlingException' };
+    if (pick(c.error500)) return { kind: 'error', status: 500, type: 'InternalFailure' };
+    if (pick(c.slow)) return { kind: 'slow', ms: c.slowMs ?? 1000 };
+    return undefined;
   }
 }
 

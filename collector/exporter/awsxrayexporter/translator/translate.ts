@@ -23,6 +23,18 @@ export interface XrayDocument {
   bytes: number;
   /** Segment ID (span ID hex): X-Ray's UnprocessedTraceSegments name documents by it. */
   id: string;
+  /**
+   * Set on the second document of a split local root (its caller's segment): it carries no span
+   * of its own, so counting documents with `spansIn` gives spans, each counted once.
+   */
+  extra?: true;
+}
+
+/** The spans a list of documents stands for (a split span's second document counts none). */
+export function spansIn(docs: readonly XrayDocument[]): number {
+  let n = 0;
+  for (let i = 0; i < docs.length; i++) if (docs[i]!.extra !== true) n++;
+  return n;
 }
 
 export interface TranslatedDocument extends XrayDocument {
