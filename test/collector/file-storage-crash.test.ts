@@ -8,13 +8,13 @@
  *   collector started on them): start fails at once with a message that names the problem;
  *   a disk that fills while running: spans are refused retryably (HTTP 503), nothing crashes.
  * The file-system cases need root (tmpfs mounts in a private mount namespace made with
- * `unshare -m`, and a collector run as uid 65534); without root they are skipped, and say so.
+ * `unshare -m`, and a collector run as uid 65534); without root they fail, saying so.
  * Build first: npx tsc -p tsconfig.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { makeTraces } from '../../collector/service/testkit.js';
 import { ConfigIssues } from '../../collector/config/issues.js';
@@ -201,7 +201,11 @@ async function startFailure(c: RunningCollector): Promise<string> {
   return String(line!.err);
 }
 
-describe.skipIf(!canMount)('the collector on a read-only, full or forbidden directory (needs root: tmpfs mounts, another uid)', () => {
+describe('the collector on a read-only, full or forbidden directory (needs root: tmpfs mounts, another uid)', () => {
+  // These cases need root (CI runs as root): they fail with the reason instead of skipping.
+  beforeAll(() => {
+    if (!canMount) throw new Error('these tests need root and `unshare -m` (tmpfs mounts, a collector run as uid 65534); run the suite as root, as .ci/run does');
+  });
   it('a read-only file system (the volume was not mounted): start fails naming it', async () => {
     const dir = tempDir();
     const q = path.join(dir, 'queue');
@@ -252,6 +256,3 @@ describe.skipIf(!canMount)('the collector on a read-only, full or forbidden dire
   }, 60_000);
 });
 
-it.runIf(!canMount)('file-system crash cases are skipped: they need root and unshare -m (tmpfs mounts)', () => {
-  expect(canMount).toBe(false);
-});

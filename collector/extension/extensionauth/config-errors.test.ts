@@ -3,8 +3,11 @@
  * every mistake a user can make is one error at its full path, with its message.
  */
 import { describe, expect, it } from 'vitest';
+import { builtinFactories } from '../../components.js';
 import { parseConfigText } from '../../config/load.js';
 import { ConfigError } from '../../config/issues.js';
+
+const extensionTypes = builtinFactories.filter((f) => f.kind === 'extension').map((f) => f.type).sort().join(', ');
 
 function config(exporters: string, extensions: string, enabled: string, pipelineExporters = '[otlphttp]'): string {
   return `
@@ -41,7 +44,7 @@ describe('authenticator config errors, each with its path and message', () => {
   it.each([
     ['an authenticator type that does not exist here',
       config('{ otlphttp: { endpoint: "https://a", auth: { authenticator: oauth2client } } }', '{ oauth2client: { client_id: x } }', '[oauth2client]'),
-      ['extensions.oauth2client: unsupported extension type "oauth2client" (supported: bearertokenauth, health_check, sigv4auth)']],
+      [`extensions.oauth2client: unsupported extension type "oauth2client" (supported: ${extensionTypes})`]],
     ['a missing extension',
       config(`{ ${XRAY} }`, '{}', '[]'),
       ['exporters.otlphttp.auth.authenticator: references extension "sigv4auth" which is not configured']],
