@@ -32,6 +32,7 @@ import { MetricStore, type MetricRecord } from './metrics.js';
 import { SharedDataStore, type SharedDataEntry } from './shared-data.js';
 import { ModuleMemory, Status, emptyStats, type BoundaryStats } from './module-memory.js';
 import { wasiFunctions, wasiUnsupported, ProcExit } from './wasi.js';
+import { hostCallOverheadNanos } from './call-overhead.js';
 
 export { ProxyWasmLoadError, checkModuleLikeEnvoy } from './module-check.js';
 export { Status, type BoundaryStats } from './module-memory.js';
@@ -558,13 +559,14 @@ export class ProxyWasmHost {
 
   private imports(): WasmImports {
     const env: Record<string, (...a: never[]) => number | void> = {};
+    const overhead = hostCallOverheadNanos();
     const wrap = (name: string, impl: (...a: number[]) => number): ((...a: number[]) => number) => (...a: number[]) => {
       const t0 = process.hrtime.bigint();
       this.count(name);
       try {
         return impl(...a);
       } finally {
-        this.mem.stats.hostNanos += Number(process.hrtime.bigint() - t0);
+        this.mem.stats.hostNanos += Number(process.hrtime.bigint() - t0) + overhead;
       }
     };
     const S = Status;

@@ -3,15 +3,17 @@
 // Runs once per proxy_on_configure; never on the request path.
 import { parseJson, JsonValue, jsonKindName, JSON_ARRAY, JSON_BOOL, JSON_NULL, JSON_OBJECT, JSON_STRING } from "./json";
 import { CONFIG_DIRECTION_AUTO, DIRECTION_INBOUND, DIRECTION_OUTBOUND } from "../direction/direction";
-import { FORMAT_B3, FORMAT_B3MULTI, FORMAT_TRACECONTEXT, CONTEXT_HEADER_NAMES } from "../tracecontext/index";
+import { FORMAT_B3, FORMAT_B3MULTI, FORMAT_TRACECONTEXT, CONTEXT_HEADER_COUNT, contextHeaderNameText } from "../tracecontext/index";
+import { ByteString } from "../proxy-wasm/bytes";
 
 export const DEFAULT_KIND_HEADER: string = "x-meshtrace-kind";
 export const DEFAULT_DIRECTION_HEADER: string = "x-meshtrace-direction";
 export const DEFAULT_PROPAGATION: i32 = FORMAT_TRACECONTEXT | FORMAT_B3MULTI;
 
-const KNOWN_KEYS: StaticArray<string> = [
-  "direction", "gateway", "propagation", "generate_request_id", "response_request_id", "kind_header", "direction_header",
-];
+
+
+const KIND_HEADER_NAME: ByteString = new ByteString(DEFAULT_KIND_HEADER);
+const DIRECTION_HEADER_NAME: ByteString = new ByteString(DEFAULT_DIRECTION_HEADER);
 
 export class PluginConfig {
   /** CONFIG_DIRECTION_AUTO, DIRECTION_INBOUND or DIRECTION_OUTBOUND. */
@@ -26,6 +28,9 @@ export class PluginConfig {
   responseRequestId: bool = true;
   kindHeader: string = DEFAULT_KIND_HEADER;
   directionHeader: string = DEFAULT_DIRECTION_HEADER;
+  /** The header names as bytes, for the request path (set by parsePluginConfig). */
+  kindHeaderName: ByteString = KIND_HEADER_NAME;
+  directionHeaderName: ByteString = DIRECTION_HEADER_NAME;
 }
 
 export class ConfigResult {
@@ -79,8 +84,8 @@ function headerNameProblem(name: string): string | null {
     if (!isHeaderNameChar(c)) return quote(name) + " is not a valid header name";
   }
   if (name == "x-request-id") return quote(name) + " is the request-ID header";
-  for (let i = 0; i < CONTEXT_HEADER_NAMES.length; i++) {
-    if (name == CONTEXT_HEADER_NAMES[i]) return quote(name) + " is a trace-context header";
+  for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
+    if (name == contextHeaderNameText(h)) return quote(name) + " is a trace-context header";
   }
   return null;
 }
@@ -161,7 +166,13 @@ export function parsePluginConfig(text: string): ConfigResult {
   if (cfg.kindHeader == cfg.directionHeader) {
     return refuse("direction_header: " + quote(cfg.directionHeader) + " is also the kind_header");
   }
+  if (cfg.kindHeader != DEFAULT_KIND_HEADER) cfg.kindHeaderName = new ByteString(cfg.kindHeader);
+  if (cfg.directionHeader != DEFAULT_DIRECTION_HEADER) cfg.directionHeaderName = new ByteString(cfg.directionHeader);
   if (unknown.length > 0) {
+    // a local, not a global: globals are marked by every garbage collection
+    const KNOWN_KEYS: StaticArray<string> = [
+      "direction", "gateway", "propagation", "generate_request_id", "response_request_id", "kind_header", "direction_header",
+    ];
     result.warning = "unknown keys ignored: " + unknown + " (known: " + KNOWN_KEYS.join(", ") + ")";
   }
   return result;

@@ -30,6 +30,8 @@ export interface Decision {
   converted: boolean;
   authority: number;
   changes: boolean;
+  /** an explicit B3 deny overrode the authority's sampling decision */
+  denied: boolean;
 }
 
 export interface ConfigView {
@@ -48,7 +50,11 @@ export interface PureWasm {
   parseTraceparent(v: string | null): ParsedContextView;
   parseB3(v: string | null): ParsedContextView;
   parseB3Multi(t: string | null, s: string | null, p: string | null, sampled: string | null, flags: string | null): ParsedContextView;
+  /** Several tracestate headers: separate them with "\n". */
   tracestate(v: string | null): 'absent' | 'valid' | 'invalid';
+  /** The list forwarded when keys repeat (first member of each key), or the status. */
+  tracestateWithoutRepeats(v: string): string;
+  /** A value with "\n" is several headers of that name, in order. */
   decide(headers: ContextHeaders, formats: number): Decision;
   decideRepeat(n: number, traceparent: string | null, b3: string | null, formats: number): void;
   uuid(hex: string): string;
@@ -92,6 +98,7 @@ export async function loadPureWasm(): Promise<PureWasm> {
     parseB3: (v) => json(e.tcParseB3, [v]),
     parseB3Multi: (t, s, p, sampled, flags) => json(e.tcParseB3Multi, [t, s, p, sampled, flags]),
     tracestate: (v) => call(e.tcTracestate, [v]) as 'absent' | 'valid' | 'invalid',
+    tracestateWithoutRepeats: (v) => call(e.tcTracestateWithoutRepeats, [v]),
     decide: (h, formats) => json(e.tcDecide, [...HEADER_NAMES.map((n) => h[n] ?? null), formats]),
     decideRepeat: (n, tp, b3, formats) => {
       const pinned: number[] = [];
