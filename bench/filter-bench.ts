@@ -39,7 +39,7 @@ const MEMORY_REQUESTS = flag('memory-requests', 1_000_000);
 const BEFORE = option('before');
 const WARMUP = 3_000;
 
-interface Path { name: string; config: object; make: (i: number) => RequestInput }
+interface Path { name: string; config: object; make: (i: number) => RequestInput; setup?: (host: ProxyWasmHost) => void }
 interface Figures { calls: number; byName: Record<string, number>; toModule: number; fromModule: number; batches: number[] }
 
 const inbound = (i: number) => realisticRequest(2 * i);
@@ -51,9 +51,27 @@ const b3Client = (i: number): RequestInput => {
   return { ...base, requestHeaders: [...headers, ['x-b3-traceid', (i + 1).toString(16).padStart(32, '0')], ['x-b3-spanid', 'a2fb4a1d1a96d312'], ['x-b3-sampled', 'true'], ['x-meshtrace-kind', 'server']] };
 };
 
+/** An outbound request whose application forwarded only x-request-id (a torn trace). */
+const HEALED_ID = '0f3cbeef-1111-4222-8333-444455556666';
+const torn = (id: string) => (i: number): RequestInput => {
+  const base = realisticRequest(2 * i + 1);
+  const headers = (base.requestHeaders as Array<[string, string]>).filter(([k]) => k !== 'traceparent' && k !== 'tracestate')
+    .map(([k, v]) => [k, k === 'x-request-id' ? id : v] as [string, string]);
+  return { ...base, requestHeaders: headers };
+};
+/** The inbound request of HEALED_ID, so that its torn outbound requests heal. */
+const rememberHealedId = (host: ProxyWasmHost) => {
+  const r = host.request(torn(HEALED_ID)(0));
+  host.request({ ...realisticRequest(0), requestHeaders: (realisticRequest(0).requestHeaders as Array<[string, string]>).map(([k, v]) => [k, k === 'x-request-id' ? HEALED_ID : v] as [string, string]) });
+  if (r.trapped) throw new Error(r.error!);
+};
+
 const PATHS: Path[] = [
   { name: 'inbound (common path)', config: {}, make: inbound },
   { name: 'outbound (common path)', config: {}, make: outbound },
+  // healing: the outbound request lost its context; its ID was remembered (hit) or not (miss)
+  { name: 'outbound, torn: healed', config: {}, make: torn(HEALED_ID), setup: rememberHealedId },
+  { name: 'outbound, torn: miss', config: {}, make: torn('0f3cdead-1111-4222-8333-444455556666') },
   { name: 'outbound, B3-only + forged', config: {}, make: b3Client },
   // only the two stamps change: written with two replace calls instead of the whole map
   { name: 'outbound, tracecontext only', config: { propagation: ['tracecontext'] }, make: outbound },
@@ -70,6 +88,7 @@ const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return
 /** Every module of a path runs BATCH requests in turn, BATCHES times; figures per request. */
 function measurePath(path: Path, modules: Array<[string, string]>): Figures[] {
   const hosts = modules.map(([, file]) => load(file, file === EMPTY ? {} : path.config));
+  for (const h of hosts) path.setup?.(h);
   for (const h of hosts) for (let i = 0; i < WARMUP; i++) h.request(path.make(i));
   const figs: Figures[] = hosts.map(() => ({ calls: 0, byName: {}, toModule: 0, fromModule: 0, batches: [] }));
   for (let b = 0; b < BATCHES; b++) {

@@ -32,6 +32,8 @@ const OP_REMOVE: u8 = 2; // no entry
   /** Per entry of the view being written: touched by an edit or not. */
   private readonly marks: ByteBuffer = new ByteBuffer(64);
   count: i32 = 0;
+  /** Bit n set when an edit names a header of n bytes (n < 64): a quick "not touched" for most headers. */
+  private lengths: u64 = 0;
 
   @inline private op(k: i32): u8 { return load<u8>(this.table + <usize>k * EDIT_SIZE); }
   @inline private nameAt(k: i32): usize { return <usize>load<u32>(this.table + <usize>k * EDIT_SIZE, 4); }
@@ -41,6 +43,7 @@ const OP_REMOVE: u8 = 2; // no entry
 
   reset(): void {
     this.count = 0;
+    this.lengths = 0;
   }
 
   /** Header `name` becomes exactly one entry with the `valueLen` bytes at `valueAt`. */
@@ -52,6 +55,7 @@ const OP_REMOVE: u8 = 2; // no entry
     if (this.count >= CAPACITY) return;
     const e = this.table + <usize>this.count * EDIT_SIZE;
     this.count++;
+    if (name.len < 64) this.lengths |= <u64>1 << <u64>name.len;
     store<u8>(e, op);
     store<u32>(e, <u32>name.ptr, 4);
     store<i32>(e, name.len, 8);
@@ -62,6 +66,7 @@ const OP_REMOVE: u8 = 2; // no entry
   /** True when entry i of the view is named by one of the edits (it is replaced or removed). */
   private touches(view: HeaderMapView, i: i32): bool {
     const len = view.nameLen(i);
+    if (len < 64 && (this.lengths & (<u64>1 << <u64>len)) == 0) return false;
     for (let k = 0; k < this.count; k++) {
       if (this.nameLen(k) == len && memory.compare(view.nameAt(i), this.nameAt(k), <usize>len) == 0) return true;
     }

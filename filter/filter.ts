@@ -1,13 +1,16 @@
-// The meshtrace filter: root context `meshtrace` (configuration, metrics, node id) and one
-// stream context per request (direction stamps, trace-context normalisation, x-request-id).
+// The meshtrace filter: root context `meshtrace` (configuration, metrics, node id, healing clock)
+// and one stream context per request (direction stamps, trace-context normalisation, healing,
+// x-request-id).
 // Host calls on the common request: all request headers (1), xds.listener_direction (1), the
-// changes written back (1), one or two counters; inbound adds the response x-request-id (≤ 2).
+// changes written back (1), one or two counters; inbound adds remembering its context (1) and the
+// response x-request-id (≤ 2); an outbound request without a context looks its ID up (1).
 // The request path reads the header bytes where the host put them and writes new values into a
 // reused arena: it allocates one object per request (the stream context), so the end-of-request
 // collection has almost nothing to do.
 import {
-  RootContext, StreamContext, Action, MapType, WasmResult, PropertyPath, HeaderMapView, ByteString, ByteBuffer,
+  RootContext, StreamContext, Action, MapType, WasmResult, PropertyPath, HeaderMapView, ByteString, ByteBuffer, BlockPool,
   getPropertyInt64, getPropertyString, lastResult, logError, logWarn, fillRandom, headerMapValueStatus, addHeaderMapValueBytes,
+  getCurrentTimeNanoseconds,
 } from "./proxy-wasm";
 import { parsePluginConfig, PluginConfig } from "./config/index";
 import {
@@ -18,7 +21,9 @@ import {
 import {
   ContextDecision, decideContext, writeUuidV4, UUID_LENGTH, CONTEXT_HEADER_COUNT, ACTION_SET, ACTION_REMOVE, MAX_CONTEXT_VALUE_LENGTH,
 } from "./tracecontext/index";
-import { FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED } from "./metrics";
+import { FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED, M_HEAL_HEALED, M_HEAL_MISSES, M_HEAL_EXPIRED } from "./metrics";
+import { Healer } from "./heal/healer";
+import { healRequest, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED } from "./heal/heal-request";
 import { HeaderEdits } from "./edits";
 import { RequestView, REQUEST_ID_HEADER, contextHeaderName } from "./request-view";
 
@@ -35,6 +40,7 @@ const INBOUND_STAMP: ByteString = new ByteString(directionName(DIRECTION_INBOUND
 const OUTBOUND_STAMP: ByteString = new ByteString(directionName(DIRECTION_OUTBOUND));
 const SERVER_STAMP: ByteString = new ByteString(kindName(kindFor(DIRECTION_INBOUND)));
 const CLIENT_STAMP: ByteString = new ByteString(kindName(kindFor(DIRECTION_OUTBOUND)));
+const HEALED_STAMP: ByteString = new ByteString("1");
 
 /**
  * New header values of one request: rendered context headers (a deduplicated tracestate is at
@@ -55,6 +61,9 @@ export class MeshtraceRoot extends RootContext {
   readonly context: ContextDecision = new ContextDecision();
   readonly edits: HeaderEdits = new HeaderEdits();
   readonly arena: ByteBuffer = new ByteBuffer(ARENA_SIZE);
+  readonly healer: Healer = new Healer();
+  /** Request IDs kept for the response (a UUID is 36 bytes; longer ones get a block of their own). */
+  readonly requestIds: BlockPool = new BlockPool(48);
   private readonly random: ByteBuffer = new ByteBuffer(16);
 
   onConfigure(size: usize): bool {
@@ -66,12 +75,21 @@ export class MeshtraceRoot extends RootContext {
     }
     const warning = result.warning;
     if (warning !== null) logWarn("meshtrace: pluginConfig: " + warning);
-    this.config = result.config;
+    const config = changetype<PluginConfig>(result.config);
+    this.config = config;
     if (this.metrics === null) this.metrics = new FilterMetrics();
+    // healing's coarse clock: read now, then once a second on proxy_on_tick
+    this.setTickPeriodMilliseconds(config.heal ? 1000 : 0);
+    this.onTick();
     const id = getPropertyString(XDS_NODE_ID);
     this.nodeId = id !== null ? id : getPropertyString(OLD_NODE_ID);
     this.unknownDirectionLogged = false;
     return true;
+  }
+
+  onTick(): void {
+    this.healer.nowMs = getCurrentTimeNanoseconds() / 1_000_000;
+    if (this.metrics !== null) changetype<FilterMetrics>(this.metrics).flush();
   }
 
   createStreamContext(contextId: u32): StreamContext {
@@ -109,7 +127,8 @@ export class MeshtraceRoot extends RootContext {
 class MeshtraceStream extends StreamContext {
   private direction: i32 = DIRECTION_UNKNOWN;
   /** The request's x-request-id, kept for the response when it is echoed (the request map is gone by then). */
-  private requestId: StaticArray<u8> | null = null;
+  private requestIdAt: usize = 0;
+  private requestIdLen: i32 = 0;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = changetype<MeshtraceRoot>(this.root);
@@ -119,7 +138,7 @@ class MeshtraceStream extends StreamContext {
     const headers = root.headers;
     headers.fetch(MapType.RequestHeaders);
     const view = root.view;
-    view.read(headers, config.kindHeaderName, config.directionHeaderName);
+    view.read(headers, config.kindHeaderName, config.directionHeaderName, config.healedHeaderName);
     const edits = root.edits;
     edits.reset();
     const arena = root.arena;
@@ -139,15 +158,7 @@ class MeshtraceStream extends StreamContext {
       if (view.direction.count > 0) edits.remove(config.directionHeaderName);
     }
 
-    // Trace context: one authority, every configured format in agreement, invalid headers removed.
-    const ctx = decideContext(view.context, config.propagation, root.context, arena);
-    for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
-      const action = ctx.action(h);
-      if (action == ACTION_SET) edits.set(contextHeaderName(h), ctx.valueAt(h), ctx.valueLen(h));
-      else if (action == ACTION_REMOVE) edits.remove(contextHeaderName(h));
-    }
-
-    // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
+    // x-request-id as it arrived
     let idAt: usize = 0;
     let idLen = 0;
     const idIndex = view.requestIdIndex;
@@ -155,6 +166,24 @@ class MeshtraceStream extends StreamContext {
       idAt = headers.valueAt(idIndex);
       idLen = headers.valueLen(idIndex);
     }
+
+    // Trace context: one authority, every configured format in agreement, invalid headers removed;
+    // then healing: remember an inbound context, restore one on an outbound request without.
+    const ctx = decideContext(view.context, config.propagation, root.context, arena);
+    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena) : 0;
+    for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
+      const action = ctx.action(h);
+      if (action == ACTION_SET) edits.set(contextHeaderName(h), ctx.valueAt(h), ctx.valueLen(h));
+      else if (action == ACTION_REMOVE) edits.remove(contextHeaderName(h));
+    }
+    // the healed stamp: ours exactly when healed; a caller's never goes on
+    if (heal == HEAL_HEALED) {
+      if (!view.healed.isExactly(headers, HEALED_STAMP)) edits.set(config.healedHeaderName, HEALED_STAMP.ptr, HEALED_STAMP.len);
+    } else if (view.healed.count > 0) {
+      edits.remove(config.healedHeaderName);
+    }
+
+    // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
     if (idLen == 0 && config.generateRequestId) {
       idAt = root.newRequestId();
       if (idAt != 0) {
@@ -164,9 +193,9 @@ class MeshtraceStream extends StreamContext {
       }
     }
     if (idLen > 0 && dir.direction == DIRECTION_INBOUND && config.responseRequestId) {
-      const id = new StaticArray<u8>(idLen);
-      memory.copy(changetype<usize>(id), idAt, <usize>idLen);
-      this.requestId = id;
+      this.requestIdAt = root.requestIds.take(<usize>idLen);
+      this.requestIdLen = idLen;
+      memory.copy(this.requestIdAt, idAt, <usize>idLen);
     }
 
     if (edits.commit(headers) != 0) {
@@ -174,19 +203,27 @@ class MeshtraceStream extends StreamContext {
       logWarn("meshtrace: Envoy refused a request-header update (status " + (<i32>lastResult()).toString() + "); the request continues");
     }
     headers.release();
+    root.healer.release();
     metrics.countRequest(dir.direction);
     metrics.countInvalid(ctx.invalid);
+    if (heal == HEAL_HEALED) metrics.later(M_HEAL_HEALED);
+    else if (heal == HEAL_MISS) metrics.later(M_HEAL_MISSES);
+    else if (heal == HEAL_EXPIRED) metrics.later(M_HEAL_EXPIRED);
     if (ctx.converted) metrics.increment(M_CONTEXTS_CONVERTED);
     return Action.Continue;
   }
 
   // Responses to inbound (and gateway) requests carry the request's x-request-id, unless the app set one.
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    const id = this.requestId;
-    if (id === null) return Action.Continue;
+    if (this.requestIdAt == 0) return Action.Continue;
     if (headerMapValueStatus(MapType.ResponseHeaders, REQUEST_ID_HEADER.ptr, REQUEST_ID_HEADER.len) == WasmResult.NotFound) {
-      addHeaderMapValueBytes(MapType.ResponseHeaders, REQUEST_ID_HEADER.ptr, REQUEST_ID_HEADER.len, changetype<usize>(id), id.length);
+      addHeaderMapValueBytes(MapType.ResponseHeaders, REQUEST_ID_HEADER.ptr, REQUEST_ID_HEADER.len, this.requestIdAt, this.requestIdLen);
     }
     return Action.Continue;
+  }
+
+  onDelete(): void {
+    changetype<MeshtraceRoot>(this.root).requestIds.give(this.requestIdAt, <usize>this.requestIdLen);
+    this.requestIdAt = 0;
   }
 }

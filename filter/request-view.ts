@@ -1,8 +1,12 @@
 // What the filter needs from a request's headers, gathered in one pass over the map fetched with
 // one host call: the trace-context values (addresses into the host's block, repeats noted),
-// the stamp headers as they arrived (to detect forged or repeated ones) and x-request-id. Names are compared as bytes; nothing is decoded or copied.
+// the stamp headers as they arrived (to detect forged or repeated ones), the healed stamp and
+// x-request-id. Names are compared as bytes; nothing is decoded or copied.
 import { HeaderMapView, ByteString } from "./proxy-wasm";
-import { ContextHeaders, CONTEXT_HEADER_COUNT, contextHeaderNameText } from "./tracecontext/index";
+import {
+  ContextHeaders, CONTEXT_HEADER_COUNT, contextHeaderNameText, H_B3, H_TRACESTATE, H_X_B3_FLAGS, H_TRACEPARENT, H_X_B3_SPANID,
+  H_X_B3_TRACEID, H_X_B3_SAMPLED, H_X_B3_PARENTSPANID,
+} from "./tracecontext/index";
 
 export const REQUEST_ID_HEADER: ByteString = new ByteString("x-request-id");
 
@@ -16,11 +20,30 @@ for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) store<u32>(CONTEXT_NAMES + (<usiz
   return changetype<ByteString>(<usize>load<u32>(CONTEXT_NAMES + (<usize>h << 2)));
 }
 
-// Lengths of the names we read: b3 2, tracestate / x-b3-flags 10, traceparent / x-b3-spanid 11,
-// x-b3-traceid / x-b3-sampled / x-request-id 12, x-b3-parentspanid 17.
-@inline function isFixedNameLength(n: i32): bool {
-  return n == 2 || n == 10 || n == 11 || n == 12 || n == 17;
+/**
+ * The context header (H_*) or the request ID (-2) the n-byte name at p is, or -1: decided by its
+ * length and one distinguishing byte before the full comparison, since most headers of a
+ * request are none of them.
+ */
+function knownHeader(p: usize, n: i32): i32 {
+  let h = -1;
+  switch (n) {
+    case 2: h = H_B3; break; // b3
+    case 10: h = load<u8>(p) == 0x74 ? H_TRACESTATE : H_X_B3_FLAGS; break; // tracestate / x-b3-flags
+    case 11: h = load<u8>(p) == 0x74 ? H_TRACEPARENT : H_X_B3_SPANID; break; // traceparent / x-b3-spanid
+    case 12: {
+      const c = load<u8>(p, 5); // x-b3-[t]raceid / x-b3-[s]ampled / x-re[q]uest-id
+      h = c == 0x74 ? H_X_B3_TRACEID : c == 0x73 ? H_X_B3_SAMPLED : REQUEST_ID;
+      break;
+    }
+    case 17: h = H_X_B3_PARENTSPANID; break; // x-b3-parentspanid
+    default: return -1;
+  }
+  const name = h == REQUEST_ID ? REQUEST_ID_HEADER : contextHeaderName(h);
+  return name.equals(p, n) ? h : -1;
 }
+
+const REQUEST_ID: i32 = -2;
 
 /** A header the filter stamps: how often it arrived and where the first one is. */
 @unmanaged export class StampSeen {
@@ -47,37 +70,31 @@ for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) store<u32>(CONTEXT_NAMES + (<usiz
   readonly context: ContextHeaders = new ContextHeaders();
   readonly kind: StampSeen = new StampSeen();
   readonly direction: StampSeen = new StampSeen();
+  readonly healed: StampSeen = new StampSeen();
   /** Index of x-request-id (Envoy keeps it as one entry), or -1. */
   requestIdIndex: i32 = -1;
 
-  read(view: HeaderMapView, kindHeader: ByteString, directionHeader: ByteString): void {
+  read(view: HeaderMapView, kindHeader: ByteString, directionHeader: ByteString, healedHeader: ByteString): void {
     this.context.reset();
     this.kind.reset();
     this.direction.reset();
+    this.healed.reset();
     this.requestIdIndex = -1;
     const n = view.count;
     const kindLength = kindHeader.len;
     const directionLength = directionHeader.len;
+    const healedLength = healedHeader.len;
     for (let i = 0; i < n; i++) {
-      // most headers are none of ours: compare lengths before bytes
       const length = view.nameLen(i);
-      const stampLength = length == kindLength || length == directionLength;
-      if (!stampLength && !isFixedNameLength(length)) continue;
       const name = view.nameAt(i);
-      if (stampLength) {
+      if (length == kindLength || length == directionLength || length == healedLength) {
         if (kindHeader.equals(name, length)) { this.kind.add(i); continue; }
         if (directionHeader.equals(name, length)) { this.direction.add(i); continue; }
+        if (healedHeader.equals(name, length)) { this.healed.add(i); continue; }
       }
-      if (REQUEST_ID_HEADER.equals(name, length)) {
-        if (this.requestIdIndex < 0) this.requestIdIndex = i;
-        continue;
-      }
-      for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
-        if (contextHeaderName(h).equals(name, length)) {
-          this.context.add(h, view.valueAt(i), view.valueLen(i));
-          break;
-        }
-      }
+      const h = knownHeader(name, length);
+      if (h >= 0) this.context.add(h, view.valueAt(i), view.valueLen(i));
+      else if (h == REQUEST_ID && this.requestIdIndex < 0) this.requestIdIndex = i;
     }
   }
 }

@@ -72,3 +72,37 @@
     return this.capacity - this.used;
   }
 }
+
+/**
+ * Fixed-size unmanaged blocks, reused through a free list: for per-request bytes that must
+ * outlive a callback (a stream context keeps one and gives it back in onDelete), without a
+ * managed allocation the collector would have to sweep. Longer data gets a block of its own.
+ */
+@unmanaged export class BlockPool {
+  private freeList: usize = 0;
+  readonly blockSize: usize;
+
+  constructor(blockSize: usize) {
+    this.blockSize = blockSize < 8 ? 8 : blockSize;
+  }
+
+  /** A block of at least n bytes. */
+  take(n: usize): usize {
+    if (n > this.blockSize) return heap.alloc(n);
+    const p = this.freeList;
+    if (p == 0) return heap.alloc(this.blockSize);
+    this.freeList = load<usize>(p);
+    return p;
+  }
+
+  /** Gives back a block taken for n bytes. */
+  give(p: usize, n: usize): void {
+    if (p == 0) return;
+    if (n > this.blockSize) {
+      heap.free(p);
+      return;
+    }
+    store<usize>(p, this.freeList);
+    this.freeList = p;
+  }
+}

@@ -2,7 +2,7 @@
 export { WasmResult, Action, MapType, BufferType, LogLevel, MetricType, StreamType } from "./enums";
 export { HeaderPairs } from "./headers";
 export { HeaderMapView } from "./header-view";
-export { ByteString, ByteBuffer, bytesEqual } from "./bytes";
+export { ByteString, ByteBuffer, BlockPool, bytesEqual } from "./bytes";
 export { RootContext, StreamContext, HttpContext, registerRootContext } from "./context";
 export {
   lastResult, log, logTrace, logDebug, logInfo, logWarn, logError, logCritical, getLogLevel,

@@ -9,6 +9,8 @@ import {
 } from "../tracecontext/index";
 import { ByteBuffer } from "../proxy-wasm/bytes";
 import { parsePluginConfig } from "../config/index";
+import { requestIdKey, slotOf, KEY_LENGTH } from "../heal/request-id";
+import { writeEntry, readEntry, RememberedContext, ENTRY_OK, ENTRY_OTHER_KEY, MAX_ENTRY_LENGTH } from "../heal/entry";
 import { decideDirection, DirectionDecision, directionName, kindName, sourceName } from "../direction/direction";
 
 // Inputs arrive as strings (from the tests); the modules read bytes. Each string is encoded into
@@ -201,7 +203,8 @@ export function cfgParse(text: string): string {
     cfg = "{\"direction\":" + c.direction.toString() + ",\"gateway\":" + b(c.gateway) +
       ",\"propagation\":" + c.propagation.toString() + ",\"generateRequestId\":" + b(c.generateRequestId) +
       ",\"responseRequestId\":" + b(c.responseRequestId) + ",\"kindHeader\":" + q(c.kindHeader) +
-      ",\"directionHeader\":" + q(c.directionHeader) + "}";
+      ",\"directionHeader\":" + q(c.directionHeader) + ",\"heal\":" + b(c.heal) + ",\"healSlots\":" + c.healSlots.toString() +
+      ",\"healTtlSeconds\":" + c.healTtlSeconds.toString() + ",\"healedHeader\":" + q(c.healedHeader) + "}";
   }
   return "{\"config\":" + cfg + ",\"error\":" + q(r.error) + ",\"warning\":" + q(r.warning) + "}";
 }
@@ -214,4 +217,57 @@ export function dirDecide(
   decideDirection(xds, old, xdsCluster, oldCluster, node, configDirection, gateway, direction);
   return "{\"direction\":" + q(directionName(direction.direction)) + ",\"kind\":" + q(kindName(direction.kind)) +
     ",\"source\":" + q(sourceName(direction.source)) + "}";
+}
+
+// ---- healing: request-ID keys, slots, shared-data entries ----------------------------------------
+
+const healKeyBytes = new StaticArray<u8>(KEY_LENGTH);
+
+/** The key of an x-request-id as 32 hex digits, or "" when it is not a UUID. */
+export function healKey(id: string): string {
+  held = [];
+  const b = bytesOf(id);
+  if (!requestIdKey(changetype<usize>(b), b.byteLength, changetype<usize>(healKeyBytes))) return "";
+  let out = "";
+  for (let i = 0; i < KEY_LENGTH; i++) out += (<i32>healKeyBytes[i]).toString(16).padStart(2, "0");
+  return out;
+}
+
+/** The slot of an x-request-id among `slots`, or -1 when it is not a UUID. */
+export function healSlot(id: string, slots: u32): i32 {
+  held = [];
+  const b = bytesOf(id);
+  if (!requestIdKey(changetype<usize>(b), b.byteLength, changetype<usize>(healKeyBytes))) return -1;
+  return <i32>slotOf(changetype<usize>(healKeyBytes), slots);
+}
+
+const entryBuffer = new ByteBuffer(<usize>MAX_ENTRY_LENGTH);
+const remembered = new RememberedContext();
+const entryKey = new StaticArray<u8>(KEY_LENGTH);
+
+/**
+ * Writes the entry remembering the context of traceparent `tp` (or, when tp does not start with
+ * "00-", of b3 `tp`) with tracestate `ts` for request `id`, flips byte `corruptAt` (when ≥ 0), and
+ * reads it back for request `lookupId`: {"status", "context", "timeMs", "tracestate", "length"}.
+ */
+export function healEntry(tp: string, ts: string | null, timeMs: u64, id: string, lookupId: string, corruptAt: i32): string {
+  held = [];
+  const tpBytes = bytesOf(tp);
+  const a = tp.startsWith("00-") ? tpContext : b3Context;
+  if (a === tpContext) parseTraceparent(true, changetype<usize>(tpBytes), tpBytes.byteLength, a);
+  else parseB3Single(true, changetype<usize>(tpBytes), tpBytes.byteLength, a);
+  if (ts === null) pieces.count = 0;
+  else tracestatePieces(ts);
+  const idBytes = bytesOf(id);
+  requestIdKey(changetype<usize>(idBytes), idBytes.byteLength, changetype<usize>(healKeyBytes));
+  const len = writeEntry(entryBuffer.base, changetype<usize>(healKeyBytes), timeMs, a, ts === null ? null : pieces);
+  if (corruptAt >= 0) store<u8>(entryBuffer.base + <usize>corruptAt, load<u8>(entryBuffer.base + <usize>corruptAt) ^ 0xff);
+  const lookup = bytesOf(lookupId);
+  requestIdKey(changetype<usize>(lookup), lookup.byteLength, changetype<usize>(entryKey));
+  const status = readEntry(entryBuffer.base, len, changetype<usize>(entryKey), remembered);
+  const statusText = status == ENTRY_OK ? "ok" : status == ENTRY_OTHER_KEY ? "other-key" : "corrupt";
+  if (status != ENTRY_OK) return "{\"status\":" + q(statusText) + ",\"length\":" + len.toString() + "}";
+  return "{\"status\":\"ok\",\"length\":" + len.toString() + ",\"context\":" + contextJson(remembered.context) +
+    ",\"format\":" + remembered.context.format.toString() + ",\"timeMs\":" + remembered.timeMs.toString() +
+    ",\"tracestate\":" + q(text(remembered.tracestateAt, remembered.tracestateLen)) + "}";
 }

@@ -38,6 +38,7 @@ export interface ConfigView {
   config: null | {
     direction: number; gateway: boolean; propagation: number; generateRequestId: boolean;
     responseRequestId: boolean; kindHeader: string; directionHeader: string;
+    heal: boolean; healSlots: number; healTtlSeconds: number; healedHeader: string;
   };
   error: string | null;
   warning: string | null;
@@ -64,7 +65,13 @@ export interface PureWasm {
     configDirection?: number; gateway?: boolean;
   }): { direction: string; kind: string; source: string };
   memoryBytes(): number;
+  /** The healing key of an x-request-id (32 hex digits), or '' when it is not a UUID. */
+  healKey(id: string): string;
+  healSlot(id: string, slots: number): number;
+  healEntry(o: { traceparentOrB3: string; tracestate?: string | null; timeMs: bigint; id: string; lookupId?: string; corruptAt?: number }): HealEntryView;
 }
+
+export interface HealEntryView { status: 'ok' | 'other-key' | 'corrupt'; length: number; context?: ParsedContextView; format?: number; timeMs?: number; tracestate?: string }
 
 export async function loadPureWasm(): Promise<PureWasm> {
   const { exports } = await instantiate<Exports>(readFileSync(wasmPath), {});
@@ -116,6 +123,9 @@ export async function loadPureWasm(): Promise<PureWasm> {
       o.configDirection ?? 0, o.gateway ?? false,
     ]),
     memoryBytes: () => (e.memory as { buffer: ArrayBuffer }).buffer.byteLength,
+    healKey: (id) => call(e.healKey, [id]),
+    healSlot: (id, slots) => e.healSlot(...[id].map((v) => e.__pin(e.__newString(v))), slots) as number,
+    healEntry: (o) => json(e.healEntry, [o.traceparentOrB3, o.tracestate ?? null, o.timeMs, o.id, o.lookupId ?? o.id, o.corruptAt ?? -1]),
   };
 }
 
