@@ -1,18 +1,31 @@
-// The meshtrace filter: root context `meshtrace` (configuration, metrics, node id) and one
-// stream context per request (direction stamps, trace-context normalisation, x-request-id).
-// Host calls on the common request: get all request headers (1), xds.listener_direction (1),
-// the two stamps (2), one counter (1); inbound adds x-request-id on the response (≤ 2).
-import { RootContext, StreamContext, Action, PropertyPath, getPropertyInt64, getPropertyString, lastResult, WasmResult, logError, logWarn, fillRandom } from "./proxy-wasm";
+// The meshtrace filter: root context `meshtrace` (configuration, metrics, node id, healing clock)
+// and one stream context per request (direction stamps, trace-context normalisation, healing,
+// x-request-id).
+// Host calls on the common request: all request headers (1), xds.listener_direction (1), the
+// changes written back (1), one or two counters; inbound adds remembering its context (1) and the
+// response x-request-id (≤ 2); an outbound request without a context looks its ID up (1).
+// The request path reads the header bytes where the host put them and writes new values into a
+// reused arena: it allocates one object per request (the stream context), so the end-of-request
+// collection has almost nothing to do.
+import {
+  RootContext, StreamContext, Action, MapType, WasmResult, PropertyPath, HeaderMapView, ByteString, ByteBuffer, BlockPool,
+  getPropertyInt64, getPropertyString, lastResult, logError, logWarn, fillRandom, headerMapValueStatus, addHeaderMapValueBytes,
+  getCurrentTimeNanoseconds,
+} from "./proxy-wasm";
 import { parsePluginConfig, PluginConfig } from "./config/index";
 import {
-  DirectionDecision, decideFromConfig, decideFromListenerDirection, decideFromClusterName, directionName, kindName,
-  DIRECTION_INBOUND, DIRECTION_UNKNOWN, LISTENER_DIRECTION_ABSENT, SOURCE_LISTENER_DIRECTION, SOURCE_OLD_LISTENER_DIRECTION,
+  DirectionDecision, decideFromConfig, decideFromListenerDirection, decideFromClusterName, directionName, kindName, kindFor,
+  DIRECTION_INBOUND, DIRECTION_OUTBOUND, DIRECTION_UNKNOWN, LISTENER_DIRECTION_ABSENT, SOURCE_LISTENER_DIRECTION, SOURCE_OLD_LISTENER_DIRECTION,
   SOURCE_CLUSTER_NAME, SOURCE_OLD_CLUSTER_NAME,
 } from "./direction/direction";
-import { ContextDecision, decideContext, formatUuidV4, CONTEXT_HEADER_COUNT, CONTEXT_HEADER_NAMES, ACTION_SET, ACTION_REMOVE } from "./tracecontext/index";
-import { FilterMetrics } from "./metrics";
+import {
+  ContextDecision, decideContext, writeUuidV4, UUID_LENGTH, CONTEXT_HEADER_COUNT, ACTION_SET, ACTION_REMOVE, MAX_CONTEXT_VALUE_LENGTH,
+} from "./tracecontext/index";
+import { FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED, M_HEAL_HEALED, M_HEAL_MISSES, M_HEAL_EXPIRED } from "./metrics";
+import { Healer } from "./heal/healer";
+import { healRequest, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED } from "./heal/heal-request";
 import { HeaderEdits } from "./edits";
-import { RequestView, REQUEST_ID_HEADER } from "./request-view";
+import { RequestView, REQUEST_ID_HEADER, contextHeaderName } from "./request-view";
 
 // Envoy resolves attributes segment by segment; the old names are gone since Envoy 1.33.
 const XDS_LISTENER_DIRECTION = new PropertyPath(["xds", "listener_direction"]);
@@ -22,18 +35,36 @@ const OLD_CLUSTER_NAME = new PropertyPath(["cluster_name"]);
 const XDS_NODE_ID = new PropertyPath(["xds", "node", "id"]);
 const OLD_NODE_ID = new PropertyPath(["node", "id"]);
 
+// Stamp values (the kind follows the direction); unmanaged, like all long-lived request-path data.
+const INBOUND_STAMP: ByteString = new ByteString(directionName(DIRECTION_INBOUND));
+const OUTBOUND_STAMP: ByteString = new ByteString(directionName(DIRECTION_OUTBOUND));
+const SERVER_STAMP: ByteString = new ByteString(kindName(kindFor(DIRECTION_INBOUND)));
+const CLIENT_STAMP: ByteString = new ByteString(kindName(kindFor(DIRECTION_OUTBOUND)));
+const HEALED_STAMP: ByteString = new ByteString("1");
+
+/**
+ * New header values of one request: rendered context headers (a deduplicated tracestate is at
+ * most MAX_CONTEXT_VALUE_LENGTH; the others about 250 bytes together) and a generated request ID.
+ */
+const ARENA_SIZE: usize = <usize>MAX_CONTEXT_VALUE_LENGTH + 1024;
+
 export class MeshtraceRoot extends RootContext {
   config: PluginConfig | null = null;
   metrics: FilterMetrics | null = null;
   /** Per proxy, so read at configure time, not per request. */
   nodeId: string | null = null;
   unknownDirectionLogged: bool = false;
-  // Per-request scratch, reused: callbacks of different requests never interleave.
+  // Per-request scratch, reused: one callback runs at a time in a VM.
+  readonly headers: HeaderMapView = new HeaderMapView();
   readonly view: RequestView = new RequestView();
   readonly direction: DirectionDecision = new DirectionDecision();
   readonly context: ContextDecision = new ContextDecision();
   readonly edits: HeaderEdits = new HeaderEdits();
-  readonly uuidBytes: StaticArray<u8> = new StaticArray<u8>(16);
+  readonly arena: ByteBuffer = new ByteBuffer(ARENA_SIZE);
+  readonly healer: Healer = new Healer();
+  /** Request IDs kept for the response (a UUID is 36 bytes; longer ones get a block of their own). */
+  readonly requestIds: BlockPool = new BlockPool(48);
+  private readonly random: ByteBuffer = new ByteBuffer(16);
 
   onConfigure(size: usize): bool {
     const result = parsePluginConfig(this.pluginConfiguration(size));
@@ -44,12 +75,21 @@ export class MeshtraceRoot extends RootContext {
     }
     const warning = result.warning;
     if (warning !== null) logWarn("meshtrace: pluginConfig: " + warning);
-    this.config = result.config;
+    const config = changetype<PluginConfig>(result.config);
+    this.config = config;
     if (this.metrics === null) this.metrics = new FilterMetrics();
+    // healing's coarse clock: read now, then once a second on proxy_on_tick
+    this.setTickPeriodMilliseconds(config.heal ? 1000 : 0);
+    this.onTick();
     const id = getPropertyString(XDS_NODE_ID);
     this.nodeId = id !== null ? id : getPropertyString(OLD_NODE_ID);
     this.unknownDirectionLogged = false;
     return true;
+  }
+
+  onTick(): void {
+    this.healer.nowMs = getCurrentTimeNanoseconds() / 1_000_000;
+    if (this.metrics !== null) changetype<FilterMetrics>(this.metrics).flush();
   }
 
   createStreamContext(contextId: u32): StreamContext {
@@ -75,78 +115,115 @@ export class MeshtraceRoot extends RootContext {
     return d;
   }
 
-  /** A UUIDv4 from WASI random_get, or null if the host refused randomness. */
-  newRequestId(): string | null {
-    return fillRandom(changetype<usize>(this.uuidBytes), 16) ? formatUuidV4(this.uuidBytes) : null;
+  /** A UUIDv4 from WASI random_get written into the arena (its address), or 0 if the host refused randomness. */
+  newRequestId(): usize {
+    if (!fillRandom(this.random.base, 16)) return 0;
+    const out = this.arena.take(<usize>UUID_LENGTH);
+    if (out != 0) writeUuidV4(this.random.base, out);
+    return out;
   }
 }
 
 class MeshtraceStream extends StreamContext {
   private direction: i32 = DIRECTION_UNKNOWN;
-  private requestId: string | null = null;
+  /** The request's x-request-id, kept for the response when it is echoed (the request map is gone by then). */
+  private requestIdAt: usize = 0;
+  private requestIdLen: i32 = 0;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = changetype<MeshtraceRoot>(this.root);
     if (root.config === null || root.metrics === null) return Action.Continue; // not configured
     const config = changetype<PluginConfig>(root.config);
     const metrics = changetype<FilterMetrics>(root.metrics);
-    const pairs = this.requestHeaders();
+    const headers = root.headers;
+    headers.fetch(MapType.RequestHeaders);
     const view = root.view;
-    view.read(pairs, config.kindHeader, config.directionHeader);
+    view.read(headers, config.kindHeaderName, config.directionHeaderName, config.healedHeaderName);
     const edits = root.edits;
     edits.reset();
+    const arena = root.arena;
+    arena.reset();
 
     // Stamps: exactly one header each with our value; forged or repeated ones are replaced.
     const dir = root.decideDirection(config);
     this.direction = dir.direction;
     if (dir.known) {
-      const kind = kindName(dir.kind);
-      const direction = directionName(dir.direction);
-      if (!RequestView.isExactly(pairs, view.kindCount, view.kindIndex, kind)) edits.set(config.kindHeader, kind);
-      if (!RequestView.isExactly(pairs, view.directionCount, view.directionIndex, direction)) edits.set(config.directionHeader, direction);
+      const inbound = dir.direction == DIRECTION_INBOUND;
+      const kind = inbound ? SERVER_STAMP : CLIENT_STAMP;
+      const direction = inbound ? INBOUND_STAMP : OUTBOUND_STAMP;
+      if (!view.kind.isExactly(headers, kind)) edits.set(config.kindHeaderName, kind.ptr, kind.len);
+      if (!view.direction.isExactly(headers, direction)) edits.set(config.directionHeaderName, direction.ptr, direction.len);
     } else {
-      if (view.kindCount > 0) edits.remove(config.kindHeader); // never forward a caller's stamp
-      if (view.directionCount > 0) edits.remove(config.directionHeader);
+      if (view.kind.count > 0) edits.remove(config.kindHeaderName); // never forward a caller's stamp
+      if (view.direction.count > 0) edits.remove(config.directionHeaderName);
     }
 
-    // Trace context: one authority, every configured format in agreement, invalid headers removed.
-    const ctx = decideContext(view.context, config.propagation, root.context);
+    // x-request-id as it arrived
+    let idAt: usize = 0;
+    let idLen = 0;
+    const idIndex = view.requestIdIndex;
+    if (idIndex >= 0) {
+      idAt = headers.valueAt(idIndex);
+      idLen = headers.valueLen(idIndex);
+    }
+
+    // Trace context: one authority, every configured format in agreement, invalid headers removed;
+    // then healing: remember an inbound context, restore one on an outbound request without.
+    const ctx = decideContext(view.context, config.propagation, root.context, arena);
+    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena) : 0;
     for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
-      const action = unchecked(ctx.actions[h]);
-      if (action == ACTION_SET) edits.set(unchecked(CONTEXT_HEADER_NAMES[h]), changetype<string>(unchecked(ctx.values[h])));
-      else if (action == ACTION_REMOVE) edits.remove(unchecked(CONTEXT_HEADER_NAMES[h]));
+      const action = ctx.action(h);
+      if (action == ACTION_SET) edits.set(contextHeaderName(h), ctx.valueAt(h), ctx.valueLen(h));
+      else if (action == ACTION_REMOVE) edits.remove(contextHeaderName(h));
+    }
+    // the healed stamp: ours exactly when healed; a caller's never goes on
+    if (heal == HEAL_HEALED) {
+      if (!view.healed.isExactly(headers, HEALED_STAMP)) edits.set(config.healedHeaderName, HEALED_STAMP.ptr, HEALED_STAMP.len);
+    } else if (view.healed.count > 0) {
+      edits.remove(config.healedHeaderName);
     }
 
     // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
-    let requestId = view.requestId;
-    if ((requestId === null || requestId.length == 0) && config.generateRequestId) {
-      const generated = root.newRequestId();
-      if (generated !== null) {
-        requestId = generated;
-        edits.set(REQUEST_ID_HEADER, generated);
-        metrics.requestIdsGenerated.increment();
+    if (idLen == 0 && config.generateRequestId) {
+      idAt = root.newRequestId();
+      if (idAt != 0) {
+        idLen = UUID_LENGTH;
+        edits.set(REQUEST_ID_HEADER, idAt, idLen);
+        metrics.increment(M_REQUEST_IDS_GENERATED);
       }
     }
-    if (requestId !== null && requestId.length == 0) requestId = null; // nothing to echo
-    this.requestId = requestId;
+    if (idLen > 0 && dir.direction == DIRECTION_INBOUND && config.responseRequestId) {
+      this.requestIdAt = root.requestIds.take(<usize>idLen);
+      this.requestIdLen = idLen;
+      memory.copy(this.requestIdAt, idAt, <usize>idLen);
+    }
 
-    if (edits.commit(pairs) != 0) {
-      metrics.errors.increment();
+    if (edits.commit(headers) != 0) {
+      metrics.increment(M_ERRORS);
       logWarn("meshtrace: Envoy refused a request-header update (status " + (<i32>lastResult()).toString() + "); the request continues");
     }
+    headers.release();
+    root.healer.release();
     metrics.countRequest(dir.direction);
     metrics.countInvalid(ctx.invalid);
-    if (ctx.converted) metrics.contextsConverted.increment();
+    if (heal == HEAL_HEALED) metrics.later(M_HEAL_HEALED);
+    else if (heal == HEAL_MISS) metrics.later(M_HEAL_MISSES);
+    else if (heal == HEAL_EXPIRED) metrics.later(M_HEAL_EXPIRED);
+    if (ctx.converted) metrics.increment(M_CONTEXTS_CONVERTED);
     return Action.Continue;
   }
 
   // Responses to inbound (and gateway) requests carry the request's x-request-id, unless the app set one.
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    const requestId = this.requestId;
-    const config = (changetype<MeshtraceRoot>(this.root)).config;
-    if (requestId === null || config === null || this.direction != DIRECTION_INBOUND) return Action.Continue;
-    if (!config.responseRequestId) return Action.Continue;
-    if (this.responseHeader(REQUEST_ID_HEADER) === null) this.addResponseHeader(REQUEST_ID_HEADER, requestId);
+    if (this.requestIdAt == 0) return Action.Continue;
+    if (headerMapValueStatus(MapType.ResponseHeaders, REQUEST_ID_HEADER.ptr, REQUEST_ID_HEADER.len) == WasmResult.NotFound) {
+      addHeaderMapValueBytes(MapType.ResponseHeaders, REQUEST_ID_HEADER.ptr, REQUEST_ID_HEADER.len, this.requestIdAt, this.requestIdLen);
+    }
     return Action.Continue;
+  }
+
+  onDelete(): void {
+    changetype<MeshtraceRoot>(this.root).requestIds.give(this.requestIdAt, <usize>this.requestIdLen);
+    this.requestIdAt = 0;
   }
 }

@@ -1,85 +1,100 @@
-// What the filter needs from a request's headers, gathered in one pass over the map fetched
-// with one host call: the trace-context values (repeats joined with ","), the stamp headers as
-// they arrived (to detect forged or repeated ones) and x-request-id. Values are decoded only
-// for the headers named here.
-import { HeaderPairs } from "./proxy-wasm";
-import { CONTEXT_HEADER_COUNT, CONTEXT_HEADER_NAMES } from "./tracecontext/index";
+// What the filter needs from a request's headers, gathered in one pass over the map fetched with
+// one host call: the trace-context values (addresses into the host's block, repeats noted),
+// the stamp headers as they arrived (to detect forged or repeated ones), the healed stamp and
+// x-request-id. Names are compared as bytes; nothing is decoded or copied.
+import { HeaderMapView, ByteString } from "./proxy-wasm";
+import {
+  ContextHeaders, CONTEXT_HEADER_COUNT, contextHeaderNameText, H_B3, H_TRACESTATE, H_X_B3_FLAGS, H_TRACEPARENT, H_X_B3_SPANID,
+  H_X_B3_TRACEID, H_X_B3_SAMPLED, H_X_B3_PARENTSPANID,
+} from "./tracecontext/index";
 
-export const REQUEST_ID_HEADER: string = "x-request-id";
+export const REQUEST_ID_HEADER: ByteString = new ByteString("x-request-id");
 
-/**
- * No context header is valid beyond this length (a maximal tracestate, 32 members of 256-char
- * keys and values, is about 16.5 K); longer input is replaced by INVALID_MARKER so the parsers
- * never scan it and the header is removed. It also bounds the joined value of repeated headers.
- */
-export const MAX_CONTEXT_VALUE_LENGTH: i32 = 32768;
-/** A value every context parser rejects (traceparent, tracestate, b3, X-B3-*). */
-const INVALID_MARKER: string = "!";
+// The context header names as bytes, by H_*: a table of ByteString addresses (unmanaged, so
+// no object for the collector to mark).
+const CONTEXT_NAMES: usize = heap.alloc(<usize>CONTEXT_HEADER_COUNT << 2);
+for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) store<u32>(CONTEXT_NAMES + (<usize>h << 2), <u32>changetype<usize>(new ByteString(contextHeaderNameText(h))));
 
-// Lengths of the names we read: b3 2, tracestate / x-b3-flags 10, traceparent / x-b3-spanid 11,
-// x-b3-traceid / x-b3-sampled / x-request-id 12, x-b3-parentspanid 17.
-@inline function isContextNameLength(n: i32): bool {
-  return n == 2 || n == 10 || n == 11 || n == 12 || n == 17;
+/** The context header name h as bytes. */
+@inline export function contextHeaderName(h: i32): ByteString {
+  return changetype<ByteString>(<usize>load<u32>(CONTEXT_NAMES + (<usize>h << 2)));
 }
 
-export class RequestView {
-  /** Context header values by H_* index; null when not sent. */
-  readonly context: StaticArray<string | null> = new StaticArray<string | null>(CONTEXT_HEADER_COUNT);
-  kindCount: i32 = 0;
-  kindIndex: i32 = -1;
-  directionCount: i32 = 0;
-  directionIndex: i32 = -1;
-  /** First x-request-id value, or null. */
-  requestId: string | null = null;
+/**
+ * The context header (H_*) or the request ID (-2) the n-byte name at p is, or -1: decided by its
+ * length and one distinguishing byte before the full comparison, since most headers of a
+ * request are none of them.
+ */
+function knownHeader(p: usize, n: i32): i32 {
+  let h = -1;
+  switch (n) {
+    case 2: h = H_B3; break; // b3
+    case 10: h = load<u8>(p) == 0x74 ? H_TRACESTATE : H_X_B3_FLAGS; break; // tracestate / x-b3-flags
+    case 11: h = load<u8>(p) == 0x74 ? H_TRACEPARENT : H_X_B3_SPANID; break; // traceparent / x-b3-spanid
+    case 12: {
+      const c = load<u8>(p, 5); // x-b3-[t]raceid / x-b3-[s]ampled / x-re[q]uest-id
+      h = c == 0x74 ? H_X_B3_TRACEID : c == 0x73 ? H_X_B3_SAMPLED : REQUEST_ID;
+      break;
+    }
+    case 17: h = H_X_B3_PARENTSPANID; break; // x-b3-parentspanid
+    default: return -1;
+  }
+  const name = h == REQUEST_ID ? REQUEST_ID_HEADER : contextHeaderName(h);
+  return name.equals(p, n) ? h : -1;
+}
 
-  read(pairs: HeaderPairs, kindHeader: string, directionHeader: string): void {
-    for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) unchecked((this.context[h] = null));
-    this.kindCount = 0;
-    this.kindIndex = -1;
-    this.directionCount = 0;
-    this.directionIndex = -1;
-    this.requestId = null;
-    const n = pairs.slotCount;
-    const kindLength = kindHeader.length;
-    const directionLength = directionHeader.length;
+const REQUEST_ID: i32 = -2;
+
+/** A header the filter stamps: how often it arrived and where the first one is. */
+@unmanaged export class StampSeen {
+  count: i32 = 0;
+  index: i32 = -1;
+
+  @inline reset(): void {
+    this.count = 0;
+    this.index = -1;
+  }
+
+  @inline add(i: i32): void {
+    if (this.count++ == 0) this.index = i;
+  }
+
+  /** True when the header arrived exactly once with exactly `want`. */
+  isExactly(view: HeaderMapView, want: ByteString): bool {
+    return this.count == 1 && want.equals(view.valueAt(this.index), view.valueLen(this.index));
+  }
+}
+
+/** Per-request findings, reused request after request (@unmanaged: create once). */
+@unmanaged export class RequestView {
+  readonly context: ContextHeaders = new ContextHeaders();
+  readonly kind: StampSeen = new StampSeen();
+  readonly direction: StampSeen = new StampSeen();
+  readonly healed: StampSeen = new StampSeen();
+  /** Index of x-request-id (Envoy keeps it as one entry), or -1. */
+  requestIdIndex: i32 = -1;
+
+  read(view: HeaderMapView, kindHeader: ByteString, directionHeader: ByteString, healedHeader: ByteString): void {
+    this.context.reset();
+    this.kind.reset();
+    this.direction.reset();
+    this.healed.reset();
+    this.requestIdIndex = -1;
+    const n = view.count;
+    const kindLength = kindHeader.len;
+    const directionLength = directionHeader.len;
+    const healedLength = healedHeader.len;
     for (let i = 0; i < n; i++) {
-      if (!pairs.isLive(i)) continue;
-      // most headers are none of ours: compare lengths before bytes
-      const length = pairs.nameByteLength(i);
-      if (length != kindLength && length != directionLength && (length < 2 || length > 17 || !isContextNameLength(length))) continue;
-      if (pairs.nameIs(i, kindHeader)) {
-        if (this.kindCount++ == 0) this.kindIndex = i;
-      } else if (pairs.nameIs(i, directionHeader)) {
-        if (this.directionCount++ == 0) this.directionIndex = i;
-      } else if (pairs.nameIs(i, REQUEST_ID_HEADER)) {
-        if (this.requestId === null) this.requestId = pairs.value(i);
-      } else {
-        for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
-          if (pairs.nameIs(i, unchecked(CONTEXT_HEADER_NAMES[h]))) {
-            this.addContextValue(h, pairs, i);
-            break;
-          }
-        }
+      const length = view.nameLen(i);
+      const name = view.nameAt(i);
+      if (length == kindLength || length == directionLength || length == healedLength) {
+        if (kindHeader.equals(name, length)) { this.kind.add(i); continue; }
+        if (directionHeader.equals(name, length)) { this.direction.add(i); continue; }
+        if (healedHeader.equals(name, length)) { this.healed.add(i); continue; }
       }
+      const h = knownHeader(name, length);
+      if (h >= 0) this.context.add(h, view.valueAt(i), view.valueLen(i));
+      else if (h == REQUEST_ID && this.requestIdIndex < 0) this.requestIdIndex = i;
     }
-  }
-
-  /** True when header `name` arrived exactly once with exactly `want`. */
-  static isExactly(pairs: HeaderPairs, count: i32, index: i32, want: string): bool {
-    return count == 1 && pairs.valueByteLength(index) == want.length && pairs.value(index) == want;
-  }
-
-  // Repeats are joined with ",": right for tracestate (W3C), and it makes a repeated
-  // traceparent / b3 / X-B3-* invalid, as it must be.
-  private addContextValue(h: i32, pairs: HeaderPairs, i: i32): void {
-    const have = unchecked(this.context[h]);
-    if (have === INVALID_MARKER) return;
-    const length = pairs.valueByteLength(i) + (have !== null ? have.length + 1 : 0);
-    if (length > MAX_CONTEXT_VALUE_LENGTH) {
-      unchecked((this.context[h] = INVALID_MARKER));
-      return;
-    }
-    const value = pairs.value(i);
-    unchecked((this.context[h] = have === null ? value : have + "," + value));
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * meshtrace-filter: run the built filter (.wasm) in the test host and show what it does to a
- * request, before deploying it to istio-proxy (issue 3, "Try it without Envoy").
+ * meshtrace-filter: run the built filter (.wasm) in the proxy-wasm host and show what it does to
+ * a request, before deploying it to istio-proxy (issue 3, "Try it without Envoy"). With --jsonl
+ * all lines run in one emulated Envoy process, sharing its shared data (issue 11).
  *
  *   meshtrace-filter [--wasm PATH] [--config JSON] [--direction inbound|outbound] [--cluster NAME]
  *                    [--node ID] [-H 'name: value']... [-R 'name: value']...
@@ -17,11 +18,14 @@ import { resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProxyWasmHost, ProxyWasmLoadError, type HeaderList, type LogEntry } from './host.js';
+import { SharedDataStore } from './shared-data.js';
 import type { PropertyValue } from './properties.js';
 
 const DEFAULT_WASM = 'build/meshtrace-filter.wasm';
 const ROOT_ID = 'meshtrace';
 const MAX_CACHED_CONFIGS = 16;
+/** The vm_id of every VM the command runs: they share their shared data, as one Envoy's VMs do. */
+const VM_ID = 'meshtrace';
 
 const USAGE = `Usage:
   meshtrace-filter [options] [-H 'name: value']...        run one request
@@ -37,7 +41,10 @@ Options:
   -H, --header 'name: value'  request header (repeatable; order and repeats kept)
   -R, --response-header 'name: value'  response header (repeatable; default ':status: 200')
   --jsonl                     read {"direction","cluster","node","config","requestHeaders","responseHeaders"}
-                              per line; headers as an object or a list of [name, value] pairs
+                              per line; headers as an object or a list of [name, value] pairs. Lines run in
+                              one Envoy process: lines with the same config and node in one VM, and every VM
+                              shares the process's shared data (an inbound line's context heals a later
+                              outbound line with the same x-request-id)
   -h, --help                  this text
 
 Output: one JSON line per request: {"requestHeaders": [[name, value], ...], "responseHeaders": [...], "logs": [...]}`;
@@ -108,9 +115,13 @@ export function propertiesFor(spec: RequestSpec): Record<string, PropertyValue> 
 
 interface Output { requestHeaders: HeaderList; responseHeaders: HeaderList; logs: LogEntry[]; localResponse?: unknown; error?: string }
 
-/** Runs request specs against hosts configured per distinct plugin configuration. */
+/**
+ * Runs request specs the way one Envoy process would: a VM per distinct plugin configuration and
+ * node (the filter reads both at configure time), all with one vm_id and one shared-data store.
+ */
 export class FilterRunner {
   private hosts = new Map<string, ProxyWasmHost>();
+  private readonly shared = new SharedDataStore();
   constructor(private readonly wasm: Uint8Array | string, private readonly rootId = ROOT_ID) {}
 
   /** Loads the module (throws ProxyWasmLoadError) for `config` without running a request. */
@@ -132,7 +143,7 @@ export class FilterRunner {
       return { host: cached, logs, rejected: !cached.isConfigured };
     }
     const host = ProxyWasmHost.load(this.wasm, {
-      rootId: this.rootId, pluginConfig: config === undefined ? undefined : config,
+      rootId: this.rootId, pluginConfig: config === undefined ? undefined : config, sharedData: this.shared, vmId: VM_ID,
       properties: node === undefined ? undefined : { 'xds.node': { id: node } },
     });
     const configured = host.configure();

@@ -118,9 +118,12 @@ export const ENVOY_CALLBACK_EXPORTS: Readonly<Record<string, Signature>> = {
   proxy_on_foreign_function: sig(words(3)),
 };
 
-/** The exports our filter must have (issue 2): ABI marker, allocator, start and the callbacks. */
+/**
+ * The exports our filter must have (issue 2): ABI marker, allocator (with free: issue 12, WAMR
+ * puts its own heap inside a module that exports malloc but not free), start and the callbacks.
+ */
 export const REQUIRED_FILTER_EXPORTS = [
-  'proxy_abi_version_0_2_1', 'malloc', 'proxy_on_memory_allocate', '_initialize', 'memory',
+  'proxy_abi_version_0_2_1', 'malloc', 'free', 'proxy_on_memory_allocate', '_initialize', 'memory',
   'proxy_on_context_create', 'proxy_on_vm_start', 'proxy_on_configure', 'proxy_on_request_headers',
   'proxy_on_response_headers', 'proxy_on_log', 'proxy_on_done', 'proxy_on_delete', 'proxy_on_tick',
   'proxy_on_http_call_response',

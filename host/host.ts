@@ -1,36 +1,47 @@
 /**
- * ProxyWasmHost: the host side of proxy-wasm ABI 0.2.1, in TypeScript, for running the real
- * compiled filter the way Envoy runs it (issue 2). It
- * - refuses modules Envoy would refuse, with Envoy's wording (missing ABI marker, missing
- *   import, import type mismatch, missing malloc, bad callback signature);
- * - allocates through the module's malloc, serialises header maps and properties as Envoy
- *   does, answers with the documented status codes (NOT_FOUND for a missing header/property,
- *   UNIMPLEMENTED for what it does not emulate — never a silent success);
- * - drives contexts like Envoy: _initialize, root context create, vm start, configure, then
- *   per request create → request headers → response headers → log → done → delete;
- * - records logs, metrics, shared data, http calls, local responses, host calls per request
- *   (by import name) and bytes copied across the boundary in each direction;
- * - turns a trap into a failed request (fail-open: the request continues with the headers as
- *   they were before the failing callback) and, like Envoy's reload policy, replaces the
- *   failed VM with a fresh one for the next request.
+ * ProxyWasmHost: the host side of proxy-wasm ABI 0.2.1 in TypeScript. It runs a compiled
+ * filter the way Envoy (source/extensions/common/wasm/context.cc) and proxy-wasm-cpp-host run
+ * it, in every place the filter can notice:
+ * - refuses modules Envoy would refuse, with Envoy's wording (module-check.ts);
+ * - drives contexts like Envoy: _initialize, root context create, vm start, configure, then per
+ *   request create → request headers → response headers → log → done → delete; timers fire
+ *   proxy_on_tick when their period has passed on the host's clock;
+ * - keeps header maps as Envoy does (header-map.ts), and only while Envoy has them: the request
+ *   map until proxy_on_request_headers returns Continue, the response map until
+ *   proxy_on_response_headers does; in proxy_on_log both are read-only access-log copies;
+ * - serialises properties as Envoy does (properties.ts), the root context seeing only the node
+ *   and the plugin_* properties; the plugin configuration is readable only while configuring;
+ * - metrics (metrics.ts) and shared data (shared-data.ts, shared by every host given the same
+ *   SharedDataStore and vm_id) with Envoy's ids, CAS and status codes;
+ * - a trap fails the VM: nothing is rolled back; with fail-open the request continues as the
+ *   filter left it, with fail-close it is answered 503 (wasm_fail_stream); the next request gets
+ *   a fresh VM (Envoy's reload), or bypasses the filter;
+ * - records logs, http calls, local responses, host calls per request (by import name) and the
+ *   bytes and time crossing the boundary.
+ * Its API takes and returns header names and values as bytes (strings accepted and offered).
  */
 import { readFileSync } from 'node:fs';
-import { randomFillSync } from 'node:crypto';
-import {
-  ABI_MARKERS, ENVOY_CALLBACK_EXPORTS, ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, WASI_MODULES,
-  envoyImport, printValTypes, type Signature,
-} from './envoy-abi.js';
-import { readModuleInterface, WasmParseError } from './wasm-binary.js';
+import { ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, WASI_MODULES } from './envoy-abi.js';
+import { checkModuleLikeEnvoy, ProxyWasmLoadError } from './module-check.js';
 import { WA, type WasmImports, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { marshalPairs, unmarshalPairs, type BytePair } from './pairs.js';
 import { buildPropertyTree, lookupProperty, type PropertyTree, type PropertyValue } from './properties.js';
+import { EnvoyHeaderMap, asciiLower, type HeaderMapKind } from './header-map.js';
+import { toBytePairs, toHeaderList, type HeaderList, type HeadersInput } from './headers-input.js';
+import { MetricStore, type MetricRecord } from './metrics.js';
+import { SharedDataStore, type SharedDataEntry } from './shared-data.js';
+import { ModuleMemory, Status, emptyStats, type BoundaryStats } from './module-memory.js';
+import { wasiFunctions, wasiUnsupported, ProcExit } from './wasi.js';
+import { hostCallOverheadNanos } from './call-overhead.js';
+
+export { ProxyWasmLoadError, checkModuleLikeEnvoy } from './module-check.js';
+export { Status, type BoundaryStats } from './module-memory.js';
+export type { HeaderList, HeadersInput, HeaderText } from './headers-input.js';
+export type { MetricRecord } from './metrics.js';
 
 // ---- enums (FACTS.md §1) -----------------------------------------------------------------------
-export const Status = {
-  OK: 0, NOT_FOUND: 1, BAD_ARGUMENT: 2, SERIALIZATION_FAILURE: 3, PARSE_FAILURE: 4,
-  INVALID_MEMORY_ACCESS: 6, EMPTY: 7, CAS_MISMATCH: 8, INTERNAL_FAILURE: 10, UNIMPLEMENTED: 12,
-} as const;
-export const Action = { Continue: 0, StopIteration: 1 } as const;
+/** proxy-wasm FilterHeadersStatus. */
+export const Action = { Continue: 0, StopIteration: 1, ContinueAndEndStream: 2, StopAllIterationAndBuffer: 3, StopAllIterationAndWatermark: 4 } as const;
 export const MapType = {
   RequestHeaders: 0, RequestTrailers: 1, ResponseHeaders: 2, ResponseTrailers: 3,
   GrpcReceiveInitialMetadata: 4, GrpcReceiveTrailingMetadata: 5, HttpCallResponseHeaders: 6,
@@ -39,23 +50,22 @@ export const MapType = {
 export const BufferType = { HttpRequestBody: 0, HttpResponseBody: 1, HttpCallResponseBody: 4, VmConfiguration: 6, PluginConfiguration: 7 } as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
-const METRIC_TYPES = ['counter', 'gauge', 'histogram'] as const;
 
 // ---- public types ----------------------------------------------------------------------------
-export type HeaderList = Array<[string, string]>;
-export type HeadersInput = HeaderList | Record<string, string | string[]>;
-
 export interface LogEntry { level: LogLevelName; message: string }
 export interface LocalResponse { statusCode: number; details: string; body: string; headers: HeaderList; grpcStatus: number }
 export interface HttpCallRecord { token: number; contextId: number; upstream: string; headers: HeaderList; body: string; trailers: HeaderList; timeoutMs: number }
-export interface MetricRecord { name: string; type: 'counter' | 'gauge' | 'histogram'; value: bigint; samples: bigint[] }
 
 export interface HostOptions {
   /** Root id (WasmPlugin pluginName). Default 'meshtrace'. */
   rootId?: string;
+  /** The plugin's name (property plugin_name). Istio names it <namespace>.<WasmPlugin name>; default `istio-system.<rootId>`. */
+  pluginName?: string;
+  /** The VM id (property plugin_vm_id; shared data is per vm_id). Default ''. */
+  vmId?: string;
   /** VM configuration (bytes delivered to proxy_on_vm_start). Default empty. */
   vmConfig?: string | Uint8Array;
-  /** Plugin configuration: a string as is, anything else JSON-encoded (WasmPlugin pluginConfig). */
+  /** Plugin configuration: bytes or a string as is, anything else JSON-encoded (WasmPlugin pluginConfig). */
   pluginConfig?: unknown;
   /** Envoy's Wasm log level (proxy_get_log_level; lower-level logs are still recorded). Default 'info'. */
   logLevel?: LogLevelName;
@@ -63,54 +73,50 @@ export interface HostOptions {
   properties?: Record<string, PropertyValue | undefined>;
   /** VM environment (vmConfig.env of the WasmPlugin) for WASI environ_get. */
   env?: Record<string, string>;
-  /** Clock for proxy_get_current_time_nanoseconds and WASI clock_time_get. */
+  /** Clock for proxy_get_current_time_nanoseconds, WASI clock_time_get and the timers. */
   nowNanos?: () => bigint;
   /** Randomness for WASI random_get (default: crypto). */
   randomFill?: (buf: Uint8Array) => void;
   /** Known upstream clusters for proxy_http_call; unset = any cluster is accepted. */
   clusters?: string[];
-  /** After a trap, start a fresh VM for the next request (Envoy FAIL_RELOAD). Default true. */
+  /** After a trap, start a fresh VM for the next request (Envoy's reload). Default true. */
   reloadOnFailure?: boolean;
+  /** failStrategy FAIL_OPEN (default true): a failed filter lets the request through; false = FAIL_CLOSE (503). */
+  failOpen?: boolean;
+  /** The process's shared data; give several hosts the same store to emulate worker threads. Default: a store of its own. */
+  sharedData?: SharedDataStore;
+  /** Fire proxy_on_tick before a request when the tick period has passed on the clock, as Envoy's timer does. Default true. */
+  autoTick?: boolean;
 }
 
 export interface RequestInput {
   properties?: Record<string, PropertyValue | undefined>;
+  /** The request as the downstream codec delivers it (names lower-cased, inline headers joined). */
   requestHeaders?: HeadersInput;
+  /** The upstream's response. Default `:status: 200`. */
   responseHeaders?: HeadersInput;
   /** end_of_stream on the request headers (no body). Default true. */
   requestEndOfStream?: boolean;
   responseEndOfStream?: boolean;
 }
 
-export interface BoundaryStats {
-  /** Host calls by import name (module.name for WASI). */
-  hostCalls: Record<string, number>;
-  /** Total host calls. */
-  hostCallCount: number;
-  /** Calls of the module's malloc made by the host to return data. */
-  mallocCalls: number;
-  /** Bytes the host wrote into module memory (returned data, excluding 4/8-byte out-params). */
-  bytesToModule: number;
-  /** Bytes the host read from module memory (names, values, maps, messages). */
-  bytesFromModule: number;
-  /** Wall time spent inside module callbacks, host calls they made included (ns). */
-  callbackNanos: number;
-  /** Part of callbackNanos spent in this host's implementation of the host calls (ns); the
-   * module's own time is callbackNanos - hostNanos (the host is JS, Envoy's is C++). */
-  hostNanos: number;
-}
-
 export interface RequestResult extends BoundaryStats {
   contextId: number;
+  /** The request headers as forwarded upstream (or as the filter left them), as text and as bytes. */
   requestHeaders: HeaderList;
+  requestHeaderBytes: BytePair[];
+  /** The response headers as sent downstream. */
   responseHeaders: HeaderList;
-  /** Action codes returned by the callbacks (null when not called). */
+  responseHeaderBytes: BytePair[];
+  /** Envoy's FilterHeadersStatus after cpp-host's conversion (null when the callback did not run). */
   requestAction: number | null;
   responseAction: number | null;
+  /** The request went upstream (Continue, or continued with proxy_continue_stream). */
+  forwarded: boolean;
   logs: LogEntry[];
   localResponse: LocalResponse | null;
   httpCalls: HttpCallRecord[];
-  /** A callback trapped: the request continued without the filter (fail-open). */
+  /** A callback trapped: the filter failed (fail-open: the request went on as the filter left it). */
   trapped: boolean;
   /** Trap message in Envoy's form "Function: NAME failed: ...". */
   error: string | null;
@@ -126,16 +132,7 @@ export interface ConfigureResult extends BoundaryStats {
   error: string | null;
 }
 
-export class ProxyWasmLoadError extends Error {
-  constructor(message: string, readonly failState: 'UnableToInitializeCode' | 'MissingFunction' | 'StartFailed') {
-    super(message);
-    this.name = 'ProxyWasmLoadError';
-  }
-}
-
 class Trap extends Error {}
-/** Thrown by WASI proc_exit: ends the current callback like a trap. */
-class ProcExit extends Error {}
 
 interface Exports {
   memory: WasmMemory;
@@ -148,126 +145,79 @@ interface Exports {
 
 type Fn = (...args: number[]) => number | undefined;
 
+/** One HTTP stream and the maps Envoy holds for it. */
 interface StreamState {
   contextId: number;
   properties: PropertyTree;
-  requestHeaders: BytePair[];
-  responseHeaders: BytePair[] | null;
-  phase: 'request' | 'response' | 'log';
+  request: EnvoyHeaderMap;
+  response: EnvoyHeaderMap | null;
+  /** Envoy's request_headers_ / response_headers_ are set (readable and writable). */
+  requestLive: boolean;
+  responseLive: boolean;
+  /** proxy_on_log: the maps are access-log copies (readable, not writable). */
+  logPhase: boolean;
+  continueRequested: boolean;
   localResponse: LocalResponse | null;
 }
 
-const te = new TextEncoder();
+const bytesOf = (v: string | Uint8Array | undefined): Buffer =>
+  v === undefined ? Buffer.alloc(0) : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
 
-function toBytePairs(input: HeadersInput | undefined): BytePair[] {
-  if (!input) return [];
-  const list: Array<[string, string]> = Array.isArray(input)
-    ? input
-    : Object.entries(input).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as [string, string]) : [[k, v] as [string, string]]));
-  // Envoy's header map stores lower-case names.
-  return list.map(([k, v]) => [Buffer.from(String(k).toLowerCase(), 'utf8'), Buffer.from(String(v), 'utf8')]);
+function pluginConfigBytes(pc: unknown): Buffer {
+  if (pc === undefined) return Buffer.alloc(0);
+  if (typeof pc === 'string' || pc instanceof Uint8Array) return bytesOf(pc);
+  return Buffer.from(JSON.stringify(pc), 'utf8');
 }
 
-const toHeaderList = (pairs: readonly BytePair[]): HeaderList => pairs.map(([k, v]) => [k.toString('utf8'), v.toString('utf8')]);
-
-/** Validates a module against Envoy's rules; throws ProxyWasmLoadError with Envoy's wording. */
-export function checkModuleLikeEnvoy(bytes: Uint8Array): void {
-  let iface;
-  try {
-    iface = readModuleInterface(bytes);
-  } catch (e) {
-    throw new ProxyWasmLoadError(e instanceof WasmParseError ? 'Failed to parse corrupted Wasm module' : String(e), 'UnableToInitializeCode');
-  }
-  const exportNames = new Set(iface.exports.map((e) => e.name));
-  // src/wasm.cc WasmBase::load: the ABI version comes first.
-  if (!ABI_MARKERS.some((m) => exportNames.has(m))) {
-    throw new ProxyWasmLoadError('Missing or unknown Proxy-Wasm ABI version', 'UnableToInitializeCode');
-  }
-  // src/v8/v8.cc V8::link: every import must be a host function with the same signature.
-  for (const imp of iface.imports) {
-    if (imp.kind === 'memory' || imp.kind === 'table') continue;
-    const want = imp.kind === 'function' ? envoyImport(imp.module, imp.name) : undefined;
-    if (!want) {
-      throw new ProxyWasmLoadError(`Failed to load Wasm module due to a missing import: ${imp.module}.${imp.name}`, 'UnableToInitializeCode');
-    }
-    const got = imp.signature!;
-    if (!sameSignature(got, want)) {
-      throw new ProxyWasmLoadError(
-        `Failed to load Wasm module due to an import type mismatch: ${imp.module}.${imp.name}, want: ${printValTypes(got.params)} -> ${printValTypes(got.results)}, but host exports: ${printValTypes(want.params)} -> ${printValTypes(want.results)}`,
-        'UnableToInitializeCode',
-      );
-    }
-  }
-  // src/wasm.cc getFunctions: an allocator is required.
-  if (!exportNames.has('malloc') && !exportNames.has('proxy_on_memory_allocate')) {
-    throw new ProxyWasmLoadError('Wasm module is missing malloc function.', 'MissingFunction');
-  }
-  // v8.cc getModuleFunctionImpl: callbacks must have the expected signature.
-  for (const exp of iface.exports) {
-    const want = exp.kind === 'function' ? ENVOY_CALLBACK_EXPORTS[exp.name] : undefined;
-    if (want && exp.signature && !sameSignature(exp.signature, want)) {
-      throw new ProxyWasmLoadError(
-        `Bad function signature for: ${exp.name}, want: ${printValTypes(want.params)} -> ${printValTypes(want.results)}, but the module exports: ${printValTypes(exp.signature.params)} -> ${printValTypes(exp.signature.results)}`,
-        'UnableToInitializeCode',
-      );
-    }
-  }
-}
-
-function sameSignature(a: Signature, b: Signature): boolean {
-  return a.params.length === b.params.length && a.results.length === b.results.length &&
-    a.params.every((t, i) => t === b.params[i]) && a.results.every((t, i) => t === b.results[i]);
-}
+/** Root-context property paths (no stream info there: context.cc findValue / XDSWrapper). */
+const ROOT_VISIBLE = (path: string) => path === 'xds\0node' || path.startsWith('xds\0node\0') || path === 'node' || path.startsWith('node\0');
 
 export class ProxyWasmHost {
   readonly rootId: string;
+  readonly pluginName: string;
+  readonly vmId: string;
   readonly options: HostOptions;
   /** Every log line the module wrote (also per request in RequestResult.logs). */
   readonly logs: LogEntry[] = [];
-  readonly metrics = new Map<number, MetricRecord>();
-  readonly sharedData = new Map<string, { value: Buffer; cas: number }>();
+  readonly metricStore = new MetricStore();
+  readonly sharedDataStore: SharedDataStore;
   readonly httpCalls: HttpCallRecord[] = [];
   readonly localResponses: LocalResponse[] = [];
   tickPeriodMs = 0;
   /** How many times a failed VM was replaced. */
   reloads = 0;
 
-  private module: WasmModule;
+  private readonly module: WasmModule;
   private exports!: Exports;
-  private mem!: DataView;
-  private memBuffer: ArrayBuffer | null = null;
-  private u8!: Uint8Array;
+  private mem!: ModuleMemory;
   private failed: string | null = null;
   private nextContextId = 1;
   private rootContextId = 0;
   private vmStarted = false;
   private configured = false;
+  private configuring = false;
   private pluginConfigBytes: Buffer;
-  private vmConfigBytes: Buffer;
-  private baseProperties: PropertyTree;
+  private readonly vmConfigBytes: Buffer;
+  private readonly baseProperties: PropertyTree;
   private current: StreamState | null = null;
   private callbackContext = 0;
-  private stats!: BoundaryStats;
-  private callLogs: LogEntry[] = [];
   private callHttp: HttpCallRecord[] = [];
-  private nextCas = 1;
-  private nextMetricId = 1;
   private nextHttpToken = 1;
-  private metricIdsByName = new Map<string, number>();
-  private pendingHttpResponse: { headers: BytePair[]; trailers: BytePair[]; body: Buffer } | null = null;
-  private logLevel: number;
+  private lastTickNanos = 0n;
+  private pendingHttpResponse: { headers: EnvoyHeaderMap; trailers: EnvoyHeaderMap; body: Buffer } | null = null;
+  private readonly logLevel: number;
 
   private constructor(module: WasmModule, options: HostOptions) {
     this.module = module;
     this.options = options;
     this.rootId = options.rootId ?? 'meshtrace';
+    this.pluginName = options.pluginName ?? `istio-system.${this.rootId}`;
+    this.vmId = options.vmId ?? '';
+    this.sharedDataStore = options.sharedData ?? new SharedDataStore();
     this.logLevel = LOG_LEVELS.indexOf(options.logLevel ?? 'info');
-    const pc = options.pluginConfig;
-    this.pluginConfigBytes = pc === undefined ? Buffer.alloc(0) : Buffer.from(typeof pc === 'string' ? pc : JSON.stringify(pc), 'utf8');
-    const vc = options.vmConfig;
-    this.vmConfigBytes = vc === undefined ? Buffer.alloc(0) : typeof vc === 'string' ? Buffer.from(vc, 'utf8') : Buffer.from(vc);
+    this.pluginConfigBytes = pluginConfigBytes(options.pluginConfig);
+    this.vmConfigBytes = bytesOf(options.vmConfig);
     this.baseProperties = buildPropertyTree(options.properties);
-    this.resetStats();
   }
 
   /**
@@ -303,19 +253,16 @@ export class ProxyWasmHost {
       ex.malloc = ex.proxy_on_memory_allocate as Exports['malloc'];
     }
     this.exports = ex;
+    this.mem = new ModuleMemory(ex.memory, (size) => ex.malloc(size));
     this.failed = null;
     this.vmStarted = false;
-    this.resetStats();
-    this.callLogs = [];
-    const start = (): void => {
-      if (ex._initialize) {
-        this.invoke('_initialize', () => ex._initialize!());
-        if (ex.main) this.invoke('main', () => ex.main!(0, 0));
-      } else if (ex._start) {
-        this.invoke('_start', () => ex._start!());
-      }
-    };
-    start();
+    this.tickPeriodMs = 0;
+    if (ex._initialize) {
+      this.invoke('_initialize', () => ex._initialize!());
+      if (ex.main) this.invoke('main', () => ex.main!(0, 0));
+    } else if (ex._start) {
+      this.invoke('_start', () => ex._start!());
+    }
     if (this.failed) throw new ProxyWasmLoadError(this.failed, 'StartFailed');
     this.rootContextId = this.nextContextId++;
     this.callCallback('proxy_on_context_create', this.rootContextId, 0);
@@ -325,18 +272,22 @@ export class ProxyWasmHost {
 
   /**
    * proxy_on_configure with the plugin configuration. accepted=false means Envoy would reject
-   * the configuration (the WasmPlugin does not become active).
+   * the configuration (the WasmPlugin does not become active). The configuration is readable
+   * by the module only during this call (Envoy's temp_plugin_).
    */
   configure(pluginConfig?: unknown): ConfigureResult {
-    if (pluginConfig !== undefined) {
-      this.pluginConfigBytes = Buffer.from(typeof pluginConfig === 'string' ? pluginConfig : JSON.stringify(pluginConfig), 'utf8');
-    }
-    this.resetStats();
+    if (pluginConfig !== undefined) this.pluginConfigBytes = pluginConfigBytes(pluginConfig);
+    this.mem.stats = emptyStats();
     const logsBefore = this.logs.length;
     let accepted = false;
     if (this.vmStarted && !this.failed) {
-      const r = this.callCallback('proxy_on_configure', this.rootContextId, this.pluginConfigBytes.length);
-      accepted = !this.failed && (r === undefined || r !== 0);
+      this.configuring = true;
+      try {
+        const r = this.callCallback('proxy_on_configure', this.rootContextId, this.pluginConfigBytes.length);
+        accepted = !this.failed && (r === undefined || r !== 0);
+      } finally {
+        this.configuring = false;
+      }
     }
     this.configured = accepted;
     return {
@@ -352,26 +303,30 @@ export class ProxyWasmHost {
   /** One HTTP request through the filter: create → request headers → response headers → log → done → delete. */
   request(input: RequestInput = {}): RequestResult {
     const bypassed = this.ensureHealthyVm();
-    const reqPairs = toBytePairs(input.requestHeaders);
-    const respPairs = toBytePairs(input.responseHeaders ?? { ':status': '200' });
-    this.resetStats();
+    if (!bypassed) this.fireDueTick();
+    const upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(input.responseHeaders ?? { ':status': '200' }));
+    this.mem.stats = emptyStats();
     this.callHttp = [];
     const logsBefore = this.logs.length;
     const contextId = this.nextContextId++;
-    const state: StreamState = {
+    const s: StreamState = {
       contextId,
-      properties: buildPropertyTree(this.flattenBase(), input.properties),
-      requestHeaders: reqPairs,
-      responseHeaders: null,
-      phase: 'request',
+      properties: buildPropertyTree(this.baseProperties as Record<string, PropertyValue>, input.properties),
+      request: EnvoyHeaderMap.fromPairs('request', toBytePairs(input.requestHeaders)),
+      response: null,
+      requestLive: false,
+      responseLive: false,
+      logPhase: false,
+      continueRequested: false,
       localResponse: null,
     };
     let requestAction: number | null = null;
     let responseAction: number | null = null;
+    let forwarded = true;
     let trapped = false;
     let error: string | null = null;
     if (!bypassed) {
-      this.current = state;
+      this.current = s;
       try {
         const step = (name: string, ...args: number[]): number | undefined => {
           const r = this.callCallback(name, ...args);
@@ -379,45 +334,57 @@ export class ProxyWasmHost {
           return r;
         };
         step('proxy_on_context_create', contextId, this.rootContextId);
-        // Fail-open: a trap inside a callback leaves the headers as they were before it.
-        const snapshotReq = state.requestHeaders.slice();
-        try {
-          requestAction = step('proxy_on_request_headers', contextId, state.requestHeaders.length, input.requestEndOfStream === false ? 0 : 1) ?? Action.Continue;
-        } catch (e) {
-          state.requestHeaders = snapshotReq;
-          throw e;
+        // Context::decodeHeaders: the map is Envoy's only while the callback runs and while the
+        // filter holds the request; a Continue drops it.
+        s.requestLive = true;
+        requestAction = this.headersStatus(step('proxy_on_request_headers', contextId, s.request.size, input.requestEndOfStream === false ? 0 : 1), s);
+        forwarded = requestAction === Action.Continue || s.continueRequested;
+        s.requestLive = !forwarded && s.localResponse === null;
+        if (forwarded || s.localResponse) {
+          s.response = s.localResponse ? this.localResponseMap(s.localResponse) : upstreamResponse;
+          s.responseLive = true;
+          responseAction = this.headersStatus(step('proxy_on_response_headers', contextId, s.response.size, input.responseEndOfStream === false ? 0 : 1), s);
+          s.responseLive = false;
         }
-        state.phase = 'response';
-        state.responseHeaders = state.localResponse ? this.localResponseHeaders(state.localResponse) : respPairs;
-        const snapshotResp = state.responseHeaders.slice();
-        try {
-          responseAction = step('proxy_on_response_headers', contextId, state.responseHeaders.length, input.responseEndOfStream === false ? 0 : 1) ?? Action.Continue;
-        } catch (e) {
-          state.responseHeaders = snapshotResp;
-          throw e;
-        }
-        state.phase = 'log';
+        // Context::log: read-only access-log copies of the final maps.
+        s.requestLive = false;
+        s.logPhase = true;
         step('proxy_on_log', contextId);
+        s.logPhase = false;
         step('proxy_on_done', contextId);
         step('proxy_on_delete', contextId);
       } catch (e) {
         if (!(e instanceof Trap)) throw e;
         trapped = true;
         error = e.message;
+        // CHECK_FAIL_HTTP: nothing is rolled back. Fail-open: the stream goes on as the filter
+        // left it; fail-close: Envoy answers 503 wasm_fail_stream.
+        if (this.options.failOpen === false) {
+          s.localResponse = { statusCode: 503, details: 'wasm_fail_stream', body: '', headers: [], grpcStatus: -1 };
+          forwarded = false;
+        } else if (requestAction === null) {
+          forwarded = true;
+        }
       } finally {
         this.current = null;
+        s.requestLive = s.responseLive = s.logPhase = false;
       }
     }
-    const finalResponse = state.responseHeaders ?? (state.localResponse ? this.localResponseHeaders(state.localResponse) : respPairs);
+    const finalResponse = s.response ?? (s.localResponse ? this.localResponseMap(s.localResponse) : forwarded ? upstreamResponse : new EnvoyHeaderMap('response'));
+    const requestPairs = s.request.pairs();
+    const responsePairs = finalResponse.pairs();
     return {
       ...this.takeStats(),
       contextId,
-      requestHeaders: toHeaderList(state.requestHeaders),
-      responseHeaders: toHeaderList(finalResponse),
+      requestHeaders: toHeaderList(requestPairs),
+      requestHeaderBytes: requestPairs,
+      responseHeaders: toHeaderList(responsePairs),
+      responseHeaderBytes: responsePairs,
       requestAction,
       responseAction,
+      forwarded,
       logs: this.logs.slice(logsBefore),
-      localResponse: state.localResponse,
+      localResponse: s.localResponse,
       httpCalls: this.callHttp,
       trapped,
       error,
@@ -425,10 +392,11 @@ export class ProxyWasmHost {
     };
   }
 
-  /** proxy_on_tick on the root context (the module set a period with proxy_set_tick_period_milliseconds). */
+  /** proxy_on_tick on the root context now (a due tick also fires before each request). */
   tick(): { logs: LogEntry[]; trapped: boolean; error: string | null } {
     this.ensureHealthyVm();
     const before = this.logs.length;
+    this.lastTickNanos = this.now();
     this.callCallback('proxy_on_tick', this.rootContextId);
     return { logs: this.logs.slice(before), trapped: this.failed !== null, error: this.failed };
   }
@@ -438,12 +406,12 @@ export class ProxyWasmHost {
     const call = this.httpCalls.find((c) => c.token === token);
     if (!call) throw new Error(`no outstanding http call with token ${token}`);
     const before = this.logs.length;
-    const headers = toBytePairs(response.headers ?? { ':status': '200' });
-    const trailers = toBytePairs(response.trailers);
-    const body = response.body === undefined ? Buffer.alloc(0) : Buffer.from(response.body);
+    const headers = EnvoyHeaderMap.fromPairs('response', toBytePairs(response.headers ?? { ':status': '200' }));
+    const trailers = EnvoyHeaderMap.fromPairs('response-trailers', toBytePairs(response.trailers));
+    const body = bytesOf(response.body);
     this.pendingHttpResponse = { headers, trailers, body };
     try {
-      this.callCallback('proxy_on_http_call_response', call.contextId, token, headers.length, body.length, trailers.length);
+      this.callCallback('proxy_on_http_call_response', call.contextId, token, headers.size, body.length, trailers.size);
     } finally {
       this.pendingHttpResponse = null;
     }
@@ -455,17 +423,21 @@ export class ProxyWasmHost {
     return this.exports.memory.buffer.byteLength;
   }
 
-  /** Metric by name (the name the module defined). */
+  /** The stat a module defined under `name` (all ids of that name share it). */
   metric(name: string): MetricRecord | undefined {
-    const id = [...this.metricIdsByName.entries()].find(([k]) => k.endsWith(`\0${name}`))?.[1];
-    return id === undefined ? undefined : this.metrics.get(id);
+    return this.metricStore.byName(name);
   }
 
   /** All metrics as name → value (histograms: number of samples). */
   metricValues(): Record<string, bigint> {
     const out: Record<string, bigint> = {};
-    for (const m of this.metrics.values()) out[m.name] = m.type === 'histogram' ? BigInt(m.samples.length) : m.value;
+    for (const m of this.metricStore.all()) out[m.name] = m.type === 'histogram' ? BigInt(m.samples.length) : m.value;
     return out;
+  }
+
+  /** The shared data of this host's vm_id (the same map for every host on the same store and vm_id). */
+  get sharedData(): Map<string, SharedDataEntry> {
+    return this.sharedDataStore.entries(this.vmId);
   }
 
   get isFailed(): boolean {
@@ -478,8 +450,15 @@ export class ProxyWasmHost {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private flattenBase(): Record<string, PropertyValue> {
-    return this.baseProperties as Record<string, PropertyValue>;
+  /**
+   * ContextBase::convertVmCallResultToFilterHeadersStatus: StopIteration from an ABI 0.2.x
+   * module becomes StopAllIterationAndWatermark, as does anything above it and any result after
+   * a local response (stopNextIteration).
+   */
+  private headersStatus(result: number | undefined, s: StreamState): number {
+    const r = (result ?? Action.Continue) >>> 0;
+    if (s.localResponse || r === Action.StopIteration || r > Action.StopAllIterationAndWatermark) return Action.StopAllIterationAndWatermark;
+    return r;
   }
 
   /** Returns true when the filter must be bypassed for this request. */
@@ -497,17 +476,22 @@ export class ProxyWasmHost {
     return this.failed !== null;
   }
 
-  private localResponseHeaders(lr: LocalResponse): BytePair[] {
-    return toBytePairs([[':status', String(lr.statusCode)], ...lr.headers]);
+  /** Envoy's timer: proxy_on_tick once the period has passed since the last tick. */
+  private fireDueTick(): void {
+    if (this.options.autoTick === false || this.tickPeriodMs === 0) return;
+    const now = this.now();
+    if (now - this.lastTickNanos < BigInt(this.tickPeriodMs) * 1_000_000n) return;
+    this.lastTickNanos = now;
+    this.callCallback('proxy_on_tick', this.rootContextId);
   }
 
-  private resetStats(): void {
-    this.stats = { hostCalls: {}, hostCallCount: 0, mallocCalls: 0, bytesToModule: 0, bytesFromModule: 0, callbackNanos: 0, hostNanos: 0 };
+  private localResponseMap(lr: LocalResponse): EnvoyHeaderMap {
+    return EnvoyHeaderMap.fromPairs('response', toBytePairs([[':status', String(lr.statusCode)], ...lr.headers]));
   }
 
   private takeStats(): BoundaryStats {
-    const s = this.stats;
-    this.resetStats();
+    const s = this.mem.stats;
+    this.mem.stats = emptyStats();
     return s;
   }
 
@@ -517,7 +501,7 @@ export class ProxyWasmHost {
     } catch (e) {
       if (e instanceof WA.RuntimeError || e instanceof ProcExit || e instanceof RangeError) {
         this.failed = `Function: ${name} failed: ${(e as Error).message}`;
-        this.record('critical', `wasm log: ${this.failed}`, false);
+        this.record('critical', `wasm log: ${this.failed}`);
         return undefined;
       }
       throw e;
@@ -531,143 +515,95 @@ export class ProxyWasmHost {
     this.callbackContext = args[0] ?? 0;
     const t0 = process.hrtime.bigint();
     const r = this.invoke(name, () => fn(...args));
-    this.stats.callbackNanos += Number(process.hrtime.bigint() - t0);
+    this.mem.stats.callbackNanos += Number(process.hrtime.bigint() - t0);
     return r;
   }
 
-  private view(): DataView {
-    const buf = this.exports.memory.buffer;
-    if (buf !== this.memBuffer) {
-      this.memBuffer = buf;
-      this.mem = new DataView(buf);
-      this.u8 = new Uint8Array(buf);
-    }
-    return this.mem;
-  }
-
-  private inBounds(ptr: number, size: number): boolean {
-    this.view();
-    return ptr >= 0 && size >= 0 && ptr + size <= this.u8.length;
-  }
-
-  /** Reads module memory (counted as bytes from the module). null = out of bounds. */
-  private read(ptr: number, size: number): Buffer | null {
-    ptr >>>= 0; size >>>= 0;
-    if (!this.inBounds(ptr, size)) return null;
-    this.stats.bytesFromModule += size;
-    return Buffer.from(this.u8.subarray(ptr, ptr + size));
-  }
-
-  private writeU32(ptr: number, value: number): boolean {
-    ptr >>>= 0;
-    if (!this.inBounds(ptr, 4)) return false;
-    this.view().setUint32(ptr, value >>> 0, true);
-    return true;
-  }
-
-  private writeU64(ptr: number, value: bigint): boolean {
-    ptr >>>= 0;
-    if (!this.inBounds(ptr, 8)) return false;
-    this.view().setBigUint64(ptr, BigInt.asUintN(64, value), true);
-    return true;
-  }
-
-  /**
-   * Envoy's copyTo: malloc a block in the module, copy data in, store pointer and size in the
-   * module's out slots. The module owns (and must free) the block.
-   */
-  private copyToModule(data: Uint8Array, ptrPtr: number, sizePtr: number): number {
-    // Envoy (copyToPointerSize) allocates nothing for empty data: pointer 0, size 0.
-    if (data.length === 0) return this.writeU32(ptrPtr, 0) && this.writeU32(sizePtr, 0) ? Status.OK : Status.INVALID_MEMORY_ACCESS;
-    this.stats.mallocCalls++;
-    const ptr = (this.exports.malloc(data.length) as number) >>> 0;
-    if (ptr === 0 || !this.inBounds(ptr, data.length)) return Status.INVALID_MEMORY_ACCESS;
-    this.u8.set(data, ptr);
-    this.stats.bytesToModule += data.length;
-    if (!this.writeU32(ptrPtr, ptr) || !this.writeU32(sizePtr, data.length)) return Status.INVALID_MEMORY_ACCESS;
-    return Status.OK;
-  }
-
   private count(name: string): void {
-    this.stats.hostCalls[name] = (this.stats.hostCalls[name] ?? 0) + 1;
-    this.stats.hostCallCount++;
+    const stats = this.mem.stats;
+    stats.hostCalls[name] = (stats.hostCalls[name] ?? 0) + 1;
+    stats.hostCallCount++;
   }
 
-  private record(level: LogLevelName, message: string, count = true): void {
-    const entry = { level, message };
-    this.logs.push(entry);
-    if (count) this.callLogs.push(entry);
+  private record(level: LogLevelName, message: string): void {
+    this.logs.push({ level, message });
   }
 
   private unimplemented(name: string): number {
-    this.record('debug', `host: ${name} is not emulated (UNIMPLEMENTED)`, false);
+    this.record('debug', `host: ${name} is not emulated (UNIMPLEMENTED)`);
     return Status.UNIMPLEMENTED;
   }
 
-  /** The header map of `type` for the current callback, or null when Envoy would not have it. */
-  private headerMap(type: number): BytePair[] | null {
+  /**
+   * Context::getConstMap: the map a read sees (null: Envoy has none, so reading pairs gives an
+   * empty map and reading one value BAD_ARGUMENT).
+   */
+  private readableMap(type: number): EnvoyHeaderMap | null {
     if (type === MapType.HttpCallResponseHeaders) return this.pendingHttpResponse?.headers ?? null;
     if (type === MapType.HttpCallResponseTrailers) return this.pendingHttpResponse?.trailers ?? null;
     const s = this.current;
-    if (!s) return null;
-    if (type === MapType.RequestHeaders) return s.requestHeaders;
-    if (type === MapType.ResponseHeaders) return s.phase === 'request' ? null : s.responseHeaders;
-    return null; // trailers and gRPC metadata are not emulated
+    if (!s || this.callbackContext !== s.contextId) return null;
+    if (type === MapType.RequestHeaders) return s.requestLive || s.logPhase ? s.request : null;
+    if (type === MapType.ResponseHeaders) return (s.responseLive || s.logPhase) && s.response ? s.response : null;
+    return null; // no trailers or gRPC metadata on the emulated streams
   }
 
-  private setHeaderMap(type: number, pairs: BytePair[]): void {
-    const s = this.current!;
-    if (type === MapType.RequestHeaders) s.requestHeaders = pairs;
-    else if (type === MapType.ResponseHeaders) s.responseHeaders = pairs;
-  }
-
-  private lowerKey(buf: Buffer): Buffer {
-    return Buffer.from(buf.toString('latin1').toLowerCase(), 'latin1');
+  /** Context::getMap: the map a write changes (null = BAD_ARGUMENT). */
+  private writableMap(type: number): EnvoyHeaderMap | null {
+    const s = this.current;
+    if (!s || this.callbackContext !== s.contextId) return null;
+    if (type === MapType.RequestHeaders) return s.requestLive ? s.request : null;
+    if (type === MapType.ResponseHeaders) return s.responseLive ? s.response : null;
+    return null;
   }
 
   private imports(): WasmImports {
     const env: Record<string, (...a: never[]) => number | void> = {};
+    const overhead = hostCallOverheadNanos();
     const wrap = (name: string, impl: (...a: number[]) => number): ((...a: number[]) => number) => (...a: number[]) => {
-      this.count(name);
       const t0 = process.hrtime.bigint();
+      this.count(name);
       try {
         return impl(...a);
       } finally {
-        this.stats.hostNanos += Number(process.hrtime.bigint() - t0);
+        this.mem.stats.hostNanos += Number(process.hrtime.bigint() - t0) + overhead;
       }
     };
     const S = Status;
+    const m = () => this.mem;
 
     const impl: Record<string, (...a: any[]) => number> = {
       proxy_log: (level: number, ptr: number, size: number) => {
-        const msg = this.read(ptr, size);
+        const msg = m().read(ptr, size);
         if (!msg) return S.INVALID_MEMORY_ACCESS;
         if (level < 0 || level > 5) return S.BAD_ARGUMENT;
         this.record(LOG_LEVELS[level]!, msg.toString('utf8'));
         return S.OK;
       },
-      proxy_get_log_level: (ptr: number) => (this.writeU32(ptr, this.logLevel) ? S.OK : S.INVALID_MEMORY_ACCESS),
+      proxy_get_log_level: (ptr: number) => (m().writeU32(ptr, this.logLevel) ? S.OK : S.INVALID_MEMORY_ACCESS),
       proxy_get_property: (pathPtr: number, pathSize: number, ptrPtr: number, sizePtr: number) => {
-        const path = this.read(pathPtr, pathSize);
+        const path = m().read(pathPtr, pathSize);
         if (!path) return S.INVALID_MEMORY_ACCESS;
         const key = path.toString('utf8');
-        const builtins: Record<string, string> = { plugin_root_id: this.rootId, plugin_name: this.rootId, plugin_vm_id: '' };
-        if (Object.hasOwn(builtins, key)) return this.copyToModule(Buffer.from(builtins[key]!), ptrPtr, sizePtr);
-        const tree = this.current ? this.current.properties : this.baseProperties;
-        const found = lookupProperty(tree, key);
-        if (found.status === 'ok') return this.copyToModule(found.bytes, ptrPtr, sizePtr);
+        const builtins: Record<string, string> = { plugin_root_id: this.rootId, plugin_name: this.pluginName, plugin_vm_id: this.vmId };
+        if (Object.hasOwn(builtins, key)) return m().copyOut(Buffer.from(builtins[key]!), ptrPtr, sizePtr);
+        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        if (!stream && !ROOT_VISIBLE(key)) return S.NOT_FOUND; // no stream info in the root context
+        const found = lookupProperty(stream ? stream.properties : this.baseProperties, key);
+        if (found.status === 'ok') return m().copyOut(found.bytes, ptrPtr, sizePtr);
         if (found.status === 'not_found') return S.NOT_FOUND;
-        this.record('debug', `host: ${found.reason}`, false);
-        return found.status === 'unimplemented' ? S.UNIMPLEMENTED : S.SERIALIZATION_FAILURE;
+        this.record('debug', `host: ${found.reason}`);
+        return S.SERIALIZATION_FAILURE;
       },
       proxy_set_property: (pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) => {
-        const path = this.read(pathPtr, pathSize);
-        const value = this.read(valuePtr, valueSize);
+        const path = m().read(pathPtr, pathSize);
+        const value = m().read(valuePtr, valueSize);
         if (!path || !value) return S.INVALID_MEMORY_ACCESS;
-        if (!this.current) return S.NOT_FOUND;
+        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        if (!stream) return S.NOT_FOUND; // Context::setProperty: no stream info
         // Envoy keeps it as filter state, readable under the same path for this request.
         const segs = path.toString('utf8').split('\0');
-        let node: PropertyTree = this.current.properties;
+        let node: PropertyTree = stream.properties;
         for (const seg of segs.slice(0, -1)) {
           if (typeof node[seg] !== 'object' || node[seg] === null) node[seg] = {};
           node = node[seg] as PropertyTree;
@@ -676,65 +612,60 @@ export class ProxyWasmHost {
         return S.OK;
       },
       proxy_get_header_map_pairs: (type: number, ptrPtr: number, sizePtr: number) => {
-        const map = this.headerMap(type);
-        if (!map) return S.BAD_ARGUMENT;
-        return this.copyToModule(marshalPairs(map), ptrPtr, sizePtr);
+        if (type > MapType.HttpCallResponseTrailers) return S.BAD_ARGUMENT;
+        // Context::getHeaderMapPairs: a map Envoy does not have reads as empty, status OK
+        const map = this.readableMap(type);
+        return m().copyOut(marshalPairs(map ? map.pairs() : []), ptrPtr, sizePtr);
       },
       proxy_set_header_map_pairs: (type: number, ptr: number, size: number) => {
-        const map = this.headerMap(type);
-        if (!map || type > MapType.ResponseTrailers) return S.BAD_ARGUMENT;
-        const buf = this.read(ptr, size);
+        const map = this.writableMap(type);
+        if (!map) return S.BAD_ARGUMENT;
+        const buf = m().read(ptr, size);
         if (!buf) return S.INVALID_MEMORY_ACCESS;
         const pairs = unmarshalPairs(buf);
         if (!pairs) return S.BAD_ARGUMENT;
-        this.setHeaderMap(type, pairs.map(([k, v]) => [this.lowerKey(k), v]));
+        map.replaceAll(pairs);
         return S.OK;
       },
       proxy_get_header_map_value: (type: number, keyPtr: number, keySize: number, ptrPtr: number, sizePtr: number) => {
-        const map = this.headerMap(type);
+        const map = this.readableMap(type);
         if (!map) return S.BAD_ARGUMENT;
-        const key = this.read(keyPtr, keySize);
+        const key = m().read(keyPtr, keySize);
         if (!key) return S.INVALID_MEMORY_ACCESS;
-        const k = this.lowerKey(key);
-        const hit = map.find(([name]) => name.equals(k));
-        if (!hit) return S.NOT_FOUND;
-        // Envoy returns the first value when a header is repeated.
-        return this.copyToModule(hit[1], ptrPtr, sizePtr);
+        const values = map.get(key);
+        if (values.length === 0) return S.NOT_FOUND;
+        return m().copyOut(values[0]!, ptrPtr, sizePtr); // the first value (context.cc TODO notes it)
       },
       proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
-        const map = this.headerMap(type);
-        if (!map || type > MapType.ResponseTrailers) return S.BAD_ARGUMENT;
-        const key = this.read(keyPtr, keySize);
-        const value = this.read(valuePtr, valueSize);
+        const map = this.writableMap(type);
+        if (!map) return S.BAD_ARGUMENT;
+        const key = m().read(keyPtr, keySize);
+        const value = m().read(valuePtr, valueSize);
         if (!key || !value) return S.INVALID_MEMORY_ACCESS;
-        this.setHeaderMap(type, [...map, [this.lowerKey(key), value]]);
+        map.addCopy(key, value);
         return S.OK;
       },
       proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
-        const map = this.headerMap(type);
-        if (!map || type > MapType.ResponseTrailers) return S.BAD_ARGUMENT;
-        const key = this.read(keyPtr, keySize);
-        const value = this.read(valuePtr, valueSize);
+        const map = this.writableMap(type);
+        if (!map) return S.BAD_ARGUMENT;
+        const key = m().read(keyPtr, keySize);
+        const value = m().read(valuePtr, valueSize);
         if (!key || !value) return S.INVALID_MEMORY_ACCESS;
-        const k = this.lowerKey(key);
-        // Envoy setCopy: the first occurrence takes the value, the others go; absent: appended.
-        const first = map.findIndex(([name]) => name.equals(k));
-        if (first < 0) this.setHeaderMap(type, [...map, [k, value]]);
-        else this.setHeaderMap(type, map.flatMap((p, i) => (i === first ? [[k, value] as BytePair] : p[0].equals(k) ? [] : [p])));
+        map.setCopy(key, value);
         return S.OK;
       },
       proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => {
-        const map = this.headerMap(type);
-        if (!map || type > MapType.ResponseTrailers) return S.BAD_ARGUMENT;
-        const key = this.read(keyPtr, keySize);
+        const map = this.writableMap(type);
+        if (!map) return S.BAD_ARGUMENT;
+        const key = m().read(keyPtr, keySize);
         if (!key) return S.INVALID_MEMORY_ACCESS;
-        const k = this.lowerKey(key);
-        this.setHeaderMap(type, map.filter(([name]) => !name.equals(k)));
+        map.remove(key);
         return S.OK;
       },
       proxy_get_buffer_bytes: (type: number, start: number, length: number, ptrPtr: number, sizePtr: number) => {
         let buffer: Buffer | null = null;
-        if (type === BufferType.PluginConfiguration) buffer = this.pluginConfigBytes;
+        // Context::getBuffer: the plugin configuration exists only while configuring (temp_plugin_)
+        if (type === BufferType.PluginConfiguration) buffer = this.configuring ? this.pluginConfigBytes : null;
         else if (type === BufferType.VmConfiguration) buffer = this.vmConfigBytes;
         else if (type === BufferType.HttpCallResponseBody) buffer = this.pendingHttpResponse?.body ?? null;
         else if (type > 7) return S.BAD_ARGUMENT;
@@ -743,102 +674,85 @@ export class ProxyWasmHost {
         if (start > buffer.length) return S.BAD_ARGUMENT;
         const len = Math.min(length, buffer.length - start);
         if (len === 0) return S.OK; // Envoy writes nothing for an empty range
-        return this.copyToModule(buffer.subarray(start, start + len), ptrPtr, sizePtr);
+        return m().copyOut(buffer.subarray(start, start + len), ptrPtr, sizePtr);
       },
-      proxy_continue_stream: () => (this.current ? S.OK : S.NOT_FOUND),
+      proxy_continue_stream: (type: number) => {
+        if (type > 1) return S.BAD_ARGUMENT;
+        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        // Context::continueStream: deferred continue; the request map is gone afterwards
+        if (stream) stream.continueRequested = true;
+        return S.OK;
+      },
       proxy_send_local_response: (status: number, dPtr: number, dSize: number, bPtr: number, bSize: number, hPtr: number, hSize: number, grpc: number) => {
-        const details = this.read(dPtr, dSize);
-        const body = this.read(bPtr, bSize);
-        const headers = this.read(hPtr, hSize);
+        const details = m().read(dPtr, dSize);
+        const body = m().read(bPtr, bSize);
+        const headers = m().read(hPtr, hSize);
         if (!details || !body || !headers) return S.INVALID_MEMORY_ACCESS;
         const pairs = unmarshalPairs(headers);
         if (!pairs) return S.BAD_ARGUMENT;
-        if (!this.current) return S.NOT_FOUND;
+        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        if (!stream) return S.OK; // Context::sendLocalResponse does nothing without a stream
         const lr: LocalResponse = {
           statusCode: status, details: details.toString('utf8'), body: body.toString('utf8'),
-          headers: pairs.map(([k, v]) => [k.toString('utf8').toLowerCase(), v.toString('utf8')]), grpcStatus: grpc | 0,
+          headers: toHeaderList(pairs.map(([k, v]) => [asciiLower(k), v] as BytePair)), grpcStatus: grpc | 0,
         };
-        this.current.localResponse = lr;
+        stream.localResponse = lr;
         this.localResponses.push(lr);
         return S.OK;
       },
       proxy_define_metric: (type: number, namePtr: number, nameSize: number, idPtr: number) => {
-        if (type > 2) return S.BAD_ARGUMENT;
-        const name = this.read(namePtr, nameSize);
+        const name = m().read(namePtr, nameSize);
         if (!name) return S.INVALID_MEMORY_ACCESS;
-        const key = `${type}\0${name.toString('utf8')}`;
-        let id = this.metricIdsByName.get(key);
-        if (id === undefined) {
-          id = this.nextMetricId++;
-          this.metricIdsByName.set(key, id);
-          this.metrics.set(id, { name: name.toString('utf8'), type: METRIC_TYPES[type]!, value: 0n, samples: [] });
-        }
-        return this.writeU32(idPtr, id) ? S.OK : S.INVALID_MEMORY_ACCESS;
+        const id = this.metricStore.define(type, name.toString('utf8'));
+        if (id === null) return S.BAD_ARGUMENT;
+        return m().writeU32(idPtr, id) ? S.OK : S.INVALID_MEMORY_ACCESS;
       },
-      proxy_increment_metric: (id: number, offset: bigint) => {
-        const m = this.metrics.get(id);
-        if (!m) return S.NOT_FOUND;
-        if (m.type === 'histogram') return S.BAD_ARGUMENT;
-        if (m.type === 'counter' && offset < 0n) return S.BAD_ARGUMENT; // counters only go up
-        m.value += offset;
-        return S.OK;
-      },
-      proxy_record_metric: (id: number, value: bigint) => {
-        const m = this.metrics.get(id);
-        if (!m) return S.NOT_FOUND;
-        const v = BigInt.asUintN(64, value);
-        if (m.type === 'counter') m.value += v;
-        else if (m.type === 'gauge') m.value = v;
-        else m.samples.push(v);
-        return S.OK;
-      },
+      proxy_increment_metric: (id: number, offset: bigint) => metricStatus(this.metricStore.increment(id >>> 0, BigInt.asIntN(64, offset))),
+      proxy_record_metric: (id: number, value: bigint) => metricStatus(this.metricStore.record(id >>> 0, value)),
       proxy_get_metric: (id: number, resultPtr: number) => {
-        const m = this.metrics.get(id);
-        if (!m) return S.NOT_FOUND;
-        if (m.type === 'histogram') return S.BAD_ARGUMENT;
-        return this.writeU64(resultPtr, m.value) ? S.OK : S.INVALID_MEMORY_ACCESS;
+        const r = this.metricStore.get(id >>> 0);
+        if (r.status !== 'ok') return metricStatus(r.status);
+        return m().writeU64(resultPtr, r.value) ? S.OK : S.INVALID_MEMORY_ACCESS;
       },
       proxy_get_shared_data: (keyPtr: number, keySize: number, ptrPtr: number, sizePtr: number, casPtr: number) => {
-        const key = this.read(keyPtr, keySize);
+        const key = m().read(keyPtr, keySize);
         if (!key) return S.INVALID_MEMORY_ACCESS;
-        const entry = this.sharedData.get(key.toString('utf8'));
+        const entry = this.sharedDataStore.get(this.vmId, key.toString('latin1'));
         if (!entry) return S.NOT_FOUND;
-        if (!this.writeU32(casPtr, entry.cas)) return S.INVALID_MEMORY_ACCESS;
-        return this.copyToModule(entry.value, ptrPtr, sizePtr);
+        if (!m().writeU32(casPtr, entry.cas)) return S.INVALID_MEMORY_ACCESS;
+        return m().copyOut(entry.value, ptrPtr, sizePtr);
       },
       proxy_set_shared_data: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number, cas: number) => {
-        const key = this.read(keyPtr, keySize);
-        const value = this.read(valuePtr, valueSize);
+        const key = m().read(keyPtr, keySize);
+        const value = m().read(valuePtr, valueSize);
         if (!key || !value) return S.INVALID_MEMORY_ACCESS;
-        const k = key.toString('utf8');
-        const entry = this.sharedData.get(k);
-        if (entry && cas !== 0 && cas >>> 0 !== entry.cas) return S.CAS_MISMATCH;
-        this.sharedData.set(k, { value, cas: this.nextCas++ });
-        return S.OK;
+        return this.sharedDataStore.set(this.vmId, key.toString('latin1'), value, cas >>> 0) === 'ok' ? S.OK : S.CAS_MISMATCH;
       },
       proxy_set_tick_period_milliseconds: (ms: number) => {
         this.tickPeriodMs = ms >>> 0;
+        this.lastTickNanos = this.now();
         return S.OK;
       },
-      proxy_get_current_time_nanoseconds: (resultPtr: number) => (this.writeU64(resultPtr, this.now()) ? S.OK : S.INVALID_MEMORY_ACCESS),
+      proxy_get_current_time_nanoseconds: (resultPtr: number) => (m().writeU64(resultPtr, this.now()) ? S.OK : S.INVALID_MEMORY_ACCESS),
       proxy_http_call: (uPtr: number, uSize: number, hPtr: number, hSize: number, bPtr: number, bSize: number, tPtr: number, tSize: number, timeout: number, tokenPtr: number) => {
-        const upstream = this.read(uPtr, uSize);
-        const headers = this.read(hPtr, hSize);
-        const body = this.read(bPtr, bSize);
-        const trailers = this.read(tPtr, tSize);
+        const upstream = m().read(uPtr, uSize);
+        const headers = m().read(hPtr, hSize);
+        const body = m().read(bPtr, bSize);
+        const trailers = m().read(tPtr, tSize);
         if (!upstream || !headers || !body || !trailers) return S.INVALID_MEMORY_ACCESS;
         const hp = unmarshalPairs(headers);
         const tp = unmarshalPairs(trailers);
         if (!hp || !tp) return S.BAD_ARGUMENT;
-        const hl = toHeaderList(hp);
-        const has = (n: string) => hl.some(([k]) => k.toLowerCase() === n);
-        // Envoy refuses a call without :path, :method, :authority or to an unknown cluster.
+        // Context::httpCall builds a request map (buildRequestHeaderMapFromPairs) and needs
+        // :path, :method and :authority; an unknown cluster is refused.
+        const request = EnvoyHeaderMap.fromPairs('request', hp);
+        const has = (n: string) => request.get(Buffer.from(n)).length > 0;
         if (!has(':path') || !has(':method') || !has(':authority')) return S.BAD_ARGUMENT;
         const cluster = upstream.toString('utf8');
         if (this.options.clusters && !this.options.clusters.includes(cluster)) return S.BAD_ARGUMENT;
         const token = this.nextHttpToken++;
-        if (!this.writeU32(tokenPtr, token)) return S.INVALID_MEMORY_ACCESS;
-        const rec: HttpCallRecord = { token, contextId: this.callbackContext, upstream: cluster, headers: hl, body: body.toString('utf8'), trailers: toHeaderList(tp), timeoutMs: timeout >>> 0 };
+        if (!m().writeU32(tokenPtr, token)) return S.INVALID_MEMORY_ACCESS;
+        const rec: HttpCallRecord = { token, contextId: this.callbackContext, upstream: cluster, headers: toHeaderList(request.pairs()), body: body.toString('utf8'), trailers: toHeaderList(tp), timeoutMs: timeout >>> 0 };
         this.httpCalls.push(rec);
         this.callHttp.push(rec);
         return S.OK;
@@ -850,73 +764,25 @@ export class ProxyWasmHost {
       env[name] = wrap(name, impl[name] ?? (() => this.unimplemented(name)));
     }
 
-    const wasiImpl: Record<string, (...a: any[]) => number | void> = {
-      random_get: (ptr: number, len: number) => {
-        ptr >>>= 0; len >>>= 0;
-        if (!this.inBounds(ptr, len)) return 21; // EFAULT
-        const target = this.u8.subarray(ptr, ptr + len);
-        (this.options.randomFill ?? randomFillSync)(target);
-        this.stats.bytesToModule += len;
-        return 0;
-      },
-      clock_time_get: (_id: number, _precision: bigint, resultPtr: number) => (this.writeU64(resultPtr, this.now()) ? 0 : 21),
-      fd_write: (fd: number, iovs: number, iovsLen: number, nwrittenPtr: number) => {
-        // Envoy logs stdout at info and stderr at error.
-        if (fd !== 1 && fd !== 2) return 8; // EBADF
-        let text = '';
-        let total = 0;
-        for (let i = 0; i < iovsLen; i++) {
-          if (!this.inBounds(iovs + i * 8, 8)) return 21;
-          const p = this.mem.getUint32(iovs + i * 8, true);
-          const l = this.mem.getUint32(iovs + i * 8 + 4, true);
-          const chunk = this.read(p, l);
-          if (!chunk) return 21;
-          text += chunk.toString('utf8');
-          total += l;
-        }
-        this.record(fd === 1 ? 'info' : 'error', text.replace(/\n$/, ''));
-        return this.writeU32(nwrittenPtr, total) ? 0 : 21;
-      },
-      environ_sizes_get: (countPtr: number, sizePtr: number) => {
-        const env = Object.entries(this.options.env ?? {}).map(([k, v]) => te.encode(`${k}=${v}\0`));
-        return this.writeU32(countPtr, env.length) && this.writeU32(sizePtr, env.reduce((n, e) => n + e.length, 0)) ? 0 : 21;
-      },
-      environ_get: (environPtr: number, bufPtr: number) => {
-        let p = bufPtr >>> 0;
-        let i = 0;
-        for (const [k, v] of Object.entries(this.options.env ?? {})) {
-          const e = te.encode(`${k}=${v}\0`);
-          if (!this.inBounds(p, e.length) || !this.writeU32(environPtr + i * 4, p)) return 21;
-          this.u8.set(e, p);
-          p += e.length; i++;
-        }
-        return 0;
-      },
-      args_sizes_get: (countPtr: number, sizePtr: number) => (this.writeU32(countPtr, 0) && this.writeU32(sizePtr, 0) ? 0 : 21),
-      args_get: () => 0,
-      proc_exit: (code: number) => { throw new ProcExit(`proc_exit(${code})`); },
-      fd_prestat_get: () => 8, // EBADF: no preopened directories
-      fd_prestat_dir_name: () => 8,
-    };
+    const wasiImpl = wasiFunctions({
+      memory: () => this.mem, env: this.options.env ?? {}, now: () => this.now(), randomFill: this.options.randomFill,
+      log: (level, message) => this.record(level, message),
+    });
     const wasi: Record<string, (...a: never[]) => number | void> = {};
     for (const name of Object.keys(ENVOY_WASI_IMPORTS)) {
-      const f = wasiImpl[name] ?? (() => 52); // ENOSYS: Envoy has no file system for modules
-      wasi[name] = (...a: never[]) => {
-        this.count(`wasi.${name}`);
-        const t0 = process.hrtime.bigint();
-        try {
-          return f(...(a as unknown as number[]));
-        } finally {
-          this.stats.hostNanos += Number(process.hrtime.bigint() - t0);
-        }
-      };
+      const f = wasiImpl[name] ?? wasiUnsupported;
+      wasi[name] = wrap(`wasi.${name}`, f as (...a: number[]) => number) as never;
     }
     const result: WasmImports = { env };
-    for (const m of WASI_MODULES) result[m] = wasi;
+    for (const mod of WASI_MODULES) result[mod] = wasi;
     return result;
   }
 
   private now(): bigint {
     return this.options.nowNanos ? this.options.nowNanos() : BigInt(Date.now()) * 1_000_000n;
   }
+}
+
+function metricStatus(s: 'ok' | 'not_found' | 'bad_argument'): number {
+  return s === 'ok' ? Status.OK : s === 'not_found' ? Status.NOT_FOUND : Status.BAD_ARGUMENT;
 }

@@ -9,8 +9,11 @@
  * Configuration: an object whose keys are attribute names in dotted form ('xds.cluster_name',
  * 'request.id', 'listener_direction') or NUL-joined paths; nested plain objects are messages /
  * structs whose fields are resolved by further segments ('xds.node': {id, metadata: {NAME}}).
+ * Read whole, `xds.node` (and the old `node`) is the protobuf envoy.config.core.v3.Node, and any
+ * other object is a CEL map: the header-map wire format, each value serialised in turn.
  */
 import { marshalPairs, type BytePair } from './pairs.js';
+import { encodeNode, NodeEncodeError } from './node-message.js';
 
 export type TypedProperty =
   | { $type: 'string'; value: string }
@@ -27,7 +30,6 @@ export interface PropertyTree { [key: string]: PropertyValue | undefined }
 export type PropertyLookup =
   | { status: 'ok'; bytes: Buffer }
   | { status: 'not_found' }
-  | { status: 'unimplemented'; reason: string }
   | { status: 'serialization_failure'; reason: string };
 
 const isTyped = (v: unknown): v is TypedProperty => typeof v === 'object' && v !== null && '$type' in v;
@@ -104,6 +106,26 @@ function mergeTrees(a: PropertyTree, b: PropertyTree): PropertyTree {
   return out;
 }
 
+// Whole-message attributes: Envoy returns a message's protobuf serialisation (serializeValue,
+// kMessage). The node is the one message a host configuration describes.
+const MESSAGE_ENCODERS: Record<string, (tree: PropertyTree) => Buffer> = {
+  'xds\0node': encodeNode,
+  node: encodeNode,
+};
+
+/**
+ * Envoy's serializeValue for a value the tree holds: a leaf by its type; a plain object is a CEL
+ * map, serialised in the header-map wire format with every value serialised the same way.
+ */
+function serializeTree(node: PropertyTree): Buffer {
+  const pairs: BytePair[] = [];
+  for (const [k, v] of Object.entries(node)) {
+    if (v === undefined) continue;
+    pairs.push([Buffer.from(k), isTree(v) ? serializeTree(v) : serializeProperty(v as LeafValue)]);
+  }
+  return marshalPairs(pairs);
+}
+
 /** Resolves a NUL-joined path against the tree. */
 export function lookupProperty(tree: PropertyTree, path: string): PropertyLookup {
   const segs = path.split('\0');
@@ -114,11 +136,14 @@ export function lookupProperty(tree: PropertyTree, path: string): PropertyLookup
     if (node === undefined) return { status: 'not_found' };
   }
   if (!isTree(node)) return { status: 'ok', bytes: serializeProperty(node as LeafValue) };
-  // A map of strings (e.g. node metadata LABELS): Envoy returns the pairs wire format.
-  const entries = Object.entries(node).filter(([, v]) => v !== undefined);
-  if (entries.every(([, v]) => typeof v === 'string')) {
-    const pairs: BytePair[] = entries.map(([k, v]) => [Buffer.from(k), Buffer.from(v as string)]);
-    return { status: 'ok', bytes: marshalPairs(pairs) };
+  const encodeMessage = MESSAGE_ENCODERS[path];
+  if (encodeMessage) {
+    try {
+      return { status: 'ok', bytes: encodeMessage(node) };
+    } catch (e) {
+      if (e instanceof NodeEncodeError) return { status: 'serialization_failure', reason: e.message };
+      throw e;
+    }
   }
-  return { status: 'unimplemented', reason: `property '${segs.join('.')}' is a message; its protobuf serialisation is not emulated (read a field of it)` };
+  return { status: 'ok', bytes: serializeTree(node) };
 }

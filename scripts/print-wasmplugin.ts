@@ -42,6 +42,10 @@ export const FILTER_DEFAULTS = Object.freeze({
   response_request_id: true,
   kind_header: 'x-meshtrace-kind',
   direction_header: 'x-meshtrace-direction',
+  heal: true,
+  heal_slots: 8192,
+  heal_ttl_seconds: 60,
+  healed_header: 'x-meshtrace-healed',
 });
 
 export interface RenderOptions {

@@ -36,6 +36,20 @@ class CheckStream extends pw.HttpContext {
     pw.setTickPeriodMilliseconds(1); pw.getCurrentTimeNanoseconds();
     pw.httpCall("c", h, "", h, 1);
     pw.randomBytes(4); pw.randomU64(); pw.fillRandom(0, 0);
+    const name = new pw.ByteString("x-a");
+    const view = new pw.HeaderMapView();
+    view.fetch(pw.MapType.RequestHeaders);
+    if (view.count > 0) { view.nameIs(0, name); view.valueText(0); view.nameAt(0); view.nameLen(0); view.valueAt(0); view.valueLen(0); }
+    view.indexOf(name); view.release(); name.toString(); pw.bytesEqual(name.ptr, name.ptr, name.len);
+    const scratch = new pw.ByteBuffer(64); scratch.take(8); scratch.reset(); const free: usize = scratch.free;
+    pw.addHeaderMapValueBytes(pw.MapType.RequestHeaders, name.ptr, name.len, name.ptr, name.len);
+    pw.replaceHeaderMapValueBytes(pw.MapType.RequestHeaders, name.ptr, name.len, name.ptr, name.len);
+    pw.removeHeaderMapValueBytes(pw.MapType.RequestHeaders, name.ptr, name.len);
+    pw.setHeaderMapPairsBytes(pw.MapType.RequestHeaders, scratch.base, free);
+    pw.headerMapValueStatus(pw.MapType.ResponseHeaders, name.ptr, name.len);
+    const block = new pw.HostBlock();
+    pw.getSharedDataBytes(name.ptr, name.len, block); block.free();
+    pw.setSharedDataBytes(name.ptr, name.len, name.ptr, name.len, block.cas);
     pw.log(pw.LogLevel.Info, "x"); pw.logTrace("x"); pw.logDebug("x"); pw.logInfo("x"); pw.logWarn("x"); pw.logError("x"); pw.logCritical("x");
     pw.getLogLevel(); const res: pw.WasmResult = pw.lastResult();
     return m && n > 0 && res == pw.WasmResult.Ok ? pw.Action.Continue : pw.Action.StopIteration;

@@ -8,8 +8,28 @@ import {
   getPropertyString, getPropertyInt64, getPropertyBytes, getPropertyMap, getHeaderMapValue,
   addHeaderMapValue, replaceHeaderMapValue, removeHeaderMapValue, sendLocalResponse, httpCall,
   getSharedData, setSharedData, getCurrentTimeNanoseconds, randomU64, randomBytes,
-  getBufferBytes, BufferType, getHeaderMapPairs,
+  getBufferBytes, BufferType, getHeaderMapPairs, continueStream, StreamType, defineMetric, incrementMetric, MetricType,
 } from "../proxy-wasm";
+
+const PLUGIN_NAME = new PropertyPath(["plugin_name"]);
+const PLUGIN_ROOT_ID = new PropertyPath(["plugin_root_id"]);
+const NODE_ID = new PropertyPath(["xds", "node", "id"]);
+const CLUSTER_NAME = new PropertyPath(["xds", "cluster_name"]);
+const LISTENER_DIRECTION = new PropertyPath(["xds", "listener_direction"]);
+
+function status(): string {
+  return (<i32>lastResult()).toString();
+}
+
+// Reads map `type` both ways and tries to write it, answering "pairs=<n>/<status> value=<v|!status> add=<status>".
+function mapAccess(type: MapType, name: string): string {
+  const pairs = getHeaderMapPairs(type);
+  const pairsStatus = status();
+  const value = getHeaderMapValue(type, name);
+  const valueText = value !== null ? value : "!" + status();
+  const add = addHeaderMapValue(type, "x-probe-late", "1");
+  return "pairs=" + pairs.size.toString() + "/" + pairsStatus + " value=" + valueText + " add=" + (<i32>add).toString();
+}
 
 class ProbeRoot extends RootContext {
   requests: Counter | null = null;
@@ -29,6 +49,18 @@ class ProbeRoot extends RootContext {
       return false;
     }
     this.config = config;
+    if (config == "root-props") {
+      // The root context has no stream: only the node and plugin_* properties resolve.
+      const node = getPropertyString(NODE_ID);
+      logInfo("probe: root node=" + (node !== null ? node : "!" + status()));
+      const cluster = getPropertyString(CLUSTER_NAME);
+      logInfo("probe: root cluster=" + (cluster !== null ? cluster : "!" + status()));
+      getPropertyInt64(LISTENER_DIRECTION, -1);
+      logInfo("probe: root listener_direction status " + status());
+      const name = getPropertyString(PLUGIN_NAME);
+      const rootId = getPropertyString(PLUGIN_ROOT_ID);
+      logInfo("probe: plugin_name=" + (name !== null ? name : "!") + " plugin_root_id=" + (rootId !== null ? rootId : "!"));
+    }
     this.requests = new Counter("probe_requests_total");
     this.inflight = new Gauge("probe_inflight");
     this.sizes = new Histogram("probe_header_bytes");
@@ -94,6 +126,8 @@ function readProperty(spec: string): string {
 }
 
 class ProbeStream extends StreamContext {
+  lifetime: bool = false;
+
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = changetype<ProbeRoot>(this.root);
     const h = this.requestHeaders();
@@ -168,11 +202,55 @@ class ProbeStream extends StreamContext {
       this.setRequestHeaders(h);
     } else if (op == "stop") {
       return Action.StopIteration;
+    } else if (op == "stop-and-continue") {
+      continueStream(StreamType.Request);
+      return Action.StopIteration;
+    } else if (op == "inline") {
+      // Repeats of an inline header through set_header_map_pairs and add, a plain one, a pseudo-header.
+      h.add("via", "1.1 a");
+      h.add("via", "1.1 b");
+      this.setRequestHeaders(h);
+      addHeaderMapValue(MapType.RequestHeaders, "x-request-id", "added");
+      addHeaderMapValue(MapType.RequestHeaders, "x-plain", "1");
+      addHeaderMapValue(MapType.RequestHeaders, "x-plain", "2");
+      addHeaderMapValue(MapType.RequestHeaders, ":scheme", "https");
+      removeHeaderMapValue(MapType.RequestHeaders, "x-probe-op");
+    } else if (op == "lifetime") {
+      // Which maps exist in which phase: logged from every callback of this stream.
+      this.lifetime = true;
+      logInfo("probe: request phase, response map: " + mapAccess(MapType.ResponseHeaders, ":status"));
+    } else if (op == "edit-then-trap") {
+      // Edits made before a trap stay (Envoy rolls nothing back).
+      h.set("x-edited", "before-trap");
+      this.setRequestHeaders(h);
+      replaceHeaderMapValue(MapType.RequestHeaders, "x-replaced", "before-trap");
+      const empty = new Array<i32>(0);
+      h.set("x-never", empty[5].toString());
+    } else if (op == "config-buffer") {
+      // The plugin configuration is readable only while configuring.
+      const b = getBufferBytes(BufferType.PluginConfiguration, 0, 64);
+      h.set("x-config-buffer", b === null ? "!" + status() : String.UTF8.decode(b));
+      this.setRequestHeaders(h);
+    } else if (op == "metric-ids") {
+      // Every define returns a new id; a counter increment must be positive.
+      const a = defineMetric(MetricType.Counter, "probe_twice_total");
+      const b = defineMetric(MetricType.Counter, "probe_twice_total");
+      const one = incrementMetric(a, 1);
+      const two = incrementMetric(b, 2);
+      const zero = incrementMetric(a, 0);
+      const negative = incrementMetric(a, -1);
+      h.set("x-metric-ids", a.toString() + "," + b.toString() + " inc " + (<i32>one).toString() + "," + (<i32>two).toString() +
+        " zero " + (<i32>zero).toString() + " negative " + (<i32>negative).toString());
+      this.setRequestHeaders(h);
     }
     return Action.Continue;
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
+    if (this.lifetime) {
+      logInfo("probe: response phase, request map: " + mapAccess(MapType.RequestHeaders, "x-probe-op"));
+      logInfo("probe: response phase, response map: " + mapAccess(MapType.ResponseHeaders, ":status"));
+    }
     const h = this.responseHeaders();
     const root = changetype<ProbeRoot>(this.root);
     if (root.config == "echo-raw" || root.config == "echo-decode") {
@@ -190,6 +268,10 @@ class ProbeStream extends StreamContext {
   }
 
   onLog(): void {
+    if (this.lifetime) {
+      logInfo("probe: log phase, request map: " + mapAccess(MapType.RequestHeaders, "x-probe-op"));
+      logInfo("probe: log phase, response map: " + mapAccess(MapType.ResponseHeaders, "x-probe-late"));
+    }
     const root = changetype<ProbeRoot>(this.root);
     if (root.inflight !== null) root.inflight!.add(-1);
   }

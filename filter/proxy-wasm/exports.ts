@@ -26,6 +26,16 @@ export function malloc(size: usize): usize {
   return hostMalloc(size);
 }
 
+/**
+ * Frees a block from malloc. Envoy's V8 never calls it, but WAMR does look for it: a module
+ * that exports malloc without free gets a WAMR-managed app heap carved out of its linear
+ * memory, which AssemblyScript's allocator then overwrites, and WAMR builds without hardware
+ * bounds checks refuse memory.grow from then on (requests trap). Exporting free avoids that.
+ */
+export function free(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
+}
+
 /** Older name of the allocator export (Envoy looks for malloc first, then this). */
 export function proxy_on_memory_allocate(size: usize): usize {
   return hostMalloc(size);

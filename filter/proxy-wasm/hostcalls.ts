@@ -17,6 +17,11 @@ export function lastResult(): WasmResult {
   return last;
 }
 
+/** Records the status of a host call made outside this file, for lastResult(). */
+export function setLastResult(r: u32): WasmResult {
+  return done(r);
+}
+
 // ---- logging -------------------------------------------------------------------------------
 
 export function log(level: LogLevel, message: string): void {
@@ -89,6 +94,33 @@ export function removeHeaderMapValue(mapType: MapType, name: string): WasmResult
   return done(imp.proxy_remove_header_map_value(<u32>mapType, k, ARG_A.len));
 }
 
+// Byte variants: names and values are (address, length) in linear memory, passed as they are.
+
+export function addHeaderMapValueBytes(mapType: MapType, namePtr: usize, nameLen: i32, valuePtr: usize, valueLen: i32): WasmResult {
+  return done(imp.proxy_add_header_map_value(<u32>mapType, namePtr, <usize>nameLen, valuePtr, <usize>valueLen));
+}
+
+export function replaceHeaderMapValueBytes(mapType: MapType, namePtr: usize, nameLen: i32, valuePtr: usize, valueLen: i32): WasmResult {
+  return done(imp.proxy_replace_header_map_value(<u32>mapType, namePtr, <usize>nameLen, valuePtr, <usize>valueLen));
+}
+
+export function removeHeaderMapValueBytes(mapType: MapType, namePtr: usize, nameLen: i32): WasmResult {
+  return done(imp.proxy_remove_header_map_value(<u32>mapType, namePtr, <usize>nameLen));
+}
+
+/** Replaces the whole map with `size` bytes of wire format at `ptr`. */
+export function setHeaderMapPairsBytes(mapType: MapType, ptr: usize, size: usize): WasmResult {
+  return done(imp.proxy_set_header_map_pairs(<u32>mapType, ptr, size));
+}
+
+/** Whether header `name` exists (Ok / NotFound / BadArgument when the map is gone); the value is not kept. */
+export function headerMapValueStatus(mapType: MapType, namePtr: usize, nameLen: i32): WasmResult {
+  clearOut();
+  const r = done(imp.proxy_get_header_map_value(<u32>mapType, namePtr, <usize>nameLen, OUT, OUT + 4));
+  discardOut();
+  return r;
+}
+
 // ---- properties ----------------------------------------------------------------------------
 
 /**
@@ -96,13 +128,15 @@ export function removeHeaderMapValue(mapType: MapType, name: string): WasmResult
  * `PropertyPath.of(["xds", "listener_direction"])` or `PropertyPath.of(["xds", "node", "id"])`.
  * Build paths at configure time; reading a property then allocates nothing but its value.
  */
-export class PropertyPath {
-  readonly bytes: ArrayBuffer;
-  readonly text: string;
+@unmanaged export class PropertyPath {
+  /** The path's bytes (segments joined by NUL), kept outside the collector's graph. */
+  readonly ptr: usize;
+  readonly len: usize;
   constructor(segments: string[]) {
     const text = segments.join("\0");
-    this.text = text;
-    this.bytes = String.UTF8.encode(text);
+    this.len = <usize>String.UTF8.byteLength(text, false);
+    this.ptr = heap.alloc(this.len > 0 ? this.len : 1);
+    String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, this.ptr, false);
   }
   static of(segments: string[]): PropertyPath {
     return new PropertyPath(segments);
@@ -112,7 +146,7 @@ export class PropertyPath {
 /** Raw property bytes; null when the property does not exist (NOT_FOUND) or on error. */
 export function getPropertyBytes(path: PropertyPath): ArrayBuffer | null {
   clearOut();
-  const r = done(imp.proxy_get_property(changetype<usize>(path.bytes), path.bytes.byteLength, OUT, OUT + 4));
+  const r = done(imp.proxy_get_property(path.ptr, path.len, OUT, OUT + 4));
   if (r != WasmResult.Ok) {
     discardOut();
     return null;
@@ -123,7 +157,7 @@ export function getPropertyBytes(path: PropertyPath): ArrayBuffer | null {
 /** A string property (raw bytes as UTF-8); null when absent. */
 export function getPropertyString(path: PropertyPath): string | null {
   clearOut();
-  const r = done(imp.proxy_get_property(changetype<usize>(path.bytes), path.bytes.byteLength, OUT, OUT + 4));
+  const r = done(imp.proxy_get_property(path.ptr, path.len, OUT, OUT + 4));
   if (r != WasmResult.Ok) {
     discardOut();
     return null;
@@ -137,7 +171,7 @@ export function getPropertyString(path: PropertyPath): string | null {
  */
 export function getPropertyInt64(path: PropertyPath, fallback: i64 = 0): i64 {
   clearOut();
-  const r = done(imp.proxy_get_property(changetype<usize>(path.bytes), path.bytes.byteLength, OUT, OUT + 4));
+  const r = done(imp.proxy_get_property(path.ptr, path.len, OUT, OUT + 4));
   if (r != WasmResult.Ok) {
     discardOut();
     return fallback;
@@ -159,7 +193,7 @@ export function getPropertyTimestampNanos(path: PropertyPath, fallback: i64 = 0)
 /** A map-valued property (e.g. node metadata of strings) in the header-map wire format. */
 export function getPropertyMap(path: PropertyPath): HeaderPairs | null {
   clearOut();
-  const r = done(imp.proxy_get_property(changetype<usize>(path.bytes), path.bytes.byteLength, OUT, OUT + 4));
+  const r = done(imp.proxy_get_property(path.ptr, path.len, OUT, OUT + 4));
   if (r != WasmResult.Ok) {
     discardOut();
     return null;
@@ -171,7 +205,7 @@ export function getPropertyMap(path: PropertyPath): HeaderPairs | null {
 
 export function setProperty(path: PropertyPath, value: string): WasmResult {
   const v = ARG_B.encode(value);
-  return done(imp.proxy_set_property(changetype<usize>(path.bytes), path.bytes.byteLength, v, ARG_B.len));
+  return done(imp.proxy_set_property(path.ptr, path.len, v, ARG_B.len));
 }
 
 // ---- buffers / configuration ---------------------------------------------------------------
@@ -296,6 +330,40 @@ export function getSharedData(key: string): SharedData | null {
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): WasmResult {
   const k = ARG_A.encode(key);
   return done(imp.proxy_set_shared_data(k, ARG_A.len, changetype<usize>(value), value.byteLength, cas));
+}
+
+/** A block the host returned, owned by the caller until free(). */
+@unmanaged export class HostBlock {
+  ptr: usize = 0;
+  len: i32 = 0;
+  cas: u32 = 0;
+
+  free(): void {
+    if (this.ptr != 0) heap.free(this.ptr);
+    this.ptr = 0;
+    this.len = 0;
+  }
+}
+
+/** Shared data by a key given as bytes, into `into` (freed first); Ok, NotFound, ... */
+export function getSharedDataBytes(keyPtr: usize, keyLen: i32, into: HostBlock): WasmResult {
+  into.free();
+  clearOut();
+  const r = done(imp.proxy_get_shared_data(keyPtr, <usize>keyLen, OUT, OUT + 4, OUT + 8));
+  if (r != WasmResult.Ok) {
+    discardOut();
+    return r;
+  }
+  into.ptr = load<usize>(OUT);
+  into.len = <i32>load<u32>(OUT, 4);
+  into.cas = load<u32>(OUT, 8);
+  store<u64>(OUT, 0);
+  return r;
+}
+
+/** Sets shared data from bytes; cas 0 = unconditional. */
+export function setSharedDataBytes(keyPtr: usize, keyLen: i32, valuePtr: usize, valueLen: i32, cas: u32): WasmResult {
+  return done(imp.proxy_set_shared_data(keyPtr, <usize>keyLen, valuePtr, <usize>valueLen, cas));
 }
 
 // ---- time, ticks, outgoing calls -----------------------------------------------------------

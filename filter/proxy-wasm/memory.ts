@@ -57,8 +57,8 @@ export function discardOut(): void {
   store<u64>(OUT, 0);
 }
 
-/** A growable, reused buffer for one UTF-8 argument of a host call. */
-export class ArgBuffer {
+/** A growable, reused buffer for one UTF-8 argument of a host call (unmanaged: never collected). */
+@unmanaged export class ArgBuffer {
   ptr: usize = 0;
   cap: usize = 0;
   len: usize = 0;

@@ -1,13 +1,20 @@
-// Character-level helpers shared by the trace-context parsers.
-// They read the header strings in place (no substring copies) and build
-// output strings with exactly one allocation each.
+// Byte-level helpers shared by the trace-context parsers and renderers. Header values are read
+// where they lie in linear memory (the host's header block) and rendered into a ByteBuffer:
+// nothing is decoded to a string, nothing managed is allocated.
 
 export const CHAR_DASH: i32 = 0x2d; // -
 export const CHAR_COMMA: i32 = 0x2c; // ,
 export const CHAR_EQUALS: i32 = 0x3d; // =
+export const CHAR_AT: i32 = 0x40; // @
 export const CHAR_SPACE: i32 = 0x20;
 export const CHAR_TAB: i32 = 0x09;
 export const CHAR_ZERO: i32 = 0x30; // 0
+
+/** The byte at p. */
+// @ts-ignore: decorator
+@inline export function byteAt(p: usize): i32 {
+  return <i32>load<u8>(p);
+}
 
 /** Lower-case hex digit: the only hex the W3C and B3 specifications allow. */
 // @ts-ignore: decorator
@@ -27,60 +34,59 @@ export const CHAR_ZERO: i32 = 0x30; // 0
   return n < 10 ? 0x30 + n : 0x61 + n - 10;
 }
 
-/** Optional whitespace of RFC 7230 (space or horizontal tab). */
+/** Optional whitespace of RFC 9110 (space or horizontal tab). */
 // @ts-ignore: decorator
 @inline export function isOws(c: i32): bool {
   return c == CHAR_SPACE || c == CHAR_TAB;
 }
 
-/** Reads the UTF-16 code unit at i; the caller guarantees 0 <= i < s.length. */
-// @ts-ignore: decorator
-@inline export function charAt(s: string, i: i32): i32 {
-  return <i32>load<u16>(changetype<usize>(s) + (<usize>i << 1));
-}
-
-/** True when s[off, off+len) is all lower-case hex. */
-export function isLowerHexRange(s: string, off: i32, len: i32): bool {
-  if (off < 0 || len < 0 || off + len > s.length) return false;
+/** True when the len bytes at p are all lower-case hex. */
+export function isLowerHexRange(p: usize, len: i32): bool {
   for (let i = 0; i < len; i++) {
-    if (!isLowerHex(charAt(s, off + i))) return false;
+    if (!isLowerHex(byteAt(p + <usize>i))) return false;
   }
   return true;
 }
 
-/** True when s[off, off+len) is all '0' (an ID of all zero bytes, invalid everywhere). */
-export function isZeroRange(s: string, off: i32, len: i32): bool {
+/** True when the len bytes at p are all '0' (an ID of all zero bytes, invalid everywhere). */
+export function isZeroRange(p: usize, len: i32): bool {
   for (let i = 0; i < len; i++) {
-    if (charAt(s, off + i) != CHAR_ZERO) return false;
+    if (byteAt(p + <usize>i) != CHAR_ZERO) return false;
   }
   return true;
 }
 
-/** True when a[aOff, aOff+len) equals b[bOff, bOff+len); both ranges must be in bounds. */
-export function rangeEquals(a: string, aOff: i32, b: string, bOff: i32, len: i32): bool {
-  return memory.compare(
-    changetype<usize>(a) + (<usize>aOff << 1),
-    changetype<usize>(b) + (<usize>bOff << 1),
-    <usize>len << 1,
-  ) == 0;
-}
-
-/** Allocates an uninitialised string of len UTF-16 units: the one allocation a rendered header needs. */
-export function allocString(len: i32): string {
-  return changetype<string>(__new(<usize>len << 1, idof<string>()));
-}
-
-/** Writes a code unit into a string obtained from allocString. */
+/** True when the len bytes at a and at b are equal. */
 // @ts-ignore: decorator
-@inline export function putChar(s: string, i: i32, c: i32): void {
-  store<u16>(changetype<usize>(s) + (<usize>i << 1), <u16>c);
+@inline export function rangeEquals(a: usize, b: usize, len: i32): bool {
+  return memory.compare(a, b, <usize>len) == 0;
 }
 
-/** Copies len code units from src[srcOff..] into dst[dstOff..] (dst from allocString). */
-export function copyChars(dst: string, dstOff: i32, src: string, srcOff: i32, len: i32): void {
-  memory.copy(
-    changetype<usize>(dst) + (<usize>dstOff << 1),
-    changetype<usize>(src) + (<usize>srcOff << 1),
-    <usize>len << 1,
-  );
+/** True when the len bytes at p spell `text` (ASCII, compared exactly). */
+export function bytesAre(p: usize, len: i32, text: string): bool {
+  if (len != text.length) return false;
+  for (let i = 0; i < len; i++) {
+    if (byteAt(p + <usize>i) != <i32>text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** True when the len bytes at p spell `lower` in any ASCII case (`lower` is lower-case). */
+export function bytesAreIgnoringCase(p: usize, len: i32, lower: string): bool {
+  if (len != lower.length) return false;
+  for (let i = 0; i < len; i++) {
+    const c = byteAt(p + <usize>i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) != <i32>lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline export function putByte(p: usize, c: i32): void {
+  store<u8>(p, <u8>c);
+}
+
+// @ts-ignore: decorator
+@inline export function copyBytes(dst: usize, src: usize, len: i32): void {
+  memory.copy(dst, src, <usize>len);
 }

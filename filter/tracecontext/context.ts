@@ -1,6 +1,8 @@
-// The parsed view of one trace-context format: offsets into the header strings
-// it came from, so parsing copies nothing. One instance per format is owned by
-// a ContextDecision and reused for every request.
+// The parsed view of one trace-context format: addresses of the bytes it came from (the host's
+// header block, or a remembered entry), so parsing copies nothing. One instance per format is
+// owned by a ContextDecision and reused for every request (@unmanaged: outside the collector's
+// graph, never freed).
+import { byteAt, rangeEquals } from "./chars";
 
 /** Header not sent. */
 export const CTX_ABSENT: i32 = 0;
@@ -28,21 +30,18 @@ export const W3C_FLAG_SAMPLED: i32 = 0x01;
 export const W3C_FLAG_RANDOM: i32 = 0x02;
 export const W3C_KEPT_FLAGS: i32 = 0x03;
 
-export class ParsedContext {
+@unmanaged export class ParsedContext {
   /** FORMAT_* this view was parsed from. */
   format: i32 = 0;
   /** CTX_* */
   status: i32 = CTX_ABSENT;
-  /** Trace ID: traceLen (16 or 32) lower-hex chars at traceSrc[traceOff]. */
-  traceSrc: string = "";
-  traceOff: i32 = 0;
+  /** Trace ID: traceLen (16 or 32) lower-hex bytes at traceAt. */
+  traceAt: usize = 0;
   traceLen: i32 = 0;
-  /** Span ID (W3C parent-id, B3 SpanId): 16 lower-hex chars at spanSrc[spanOff]. */
-  spanSrc: string = "";
-  spanOff: i32 = 0;
-  /** B3 ParentSpanId, when sent: 16 lower-hex chars at parentSrc[parentOff]. */
-  parentSrc: string | null = null;
-  parentOff: i32 = 0;
+  /** Span ID (W3C parent-id, B3 SpanId): 16 lower-hex bytes at spanAt. */
+  spanAt: usize = 0;
+  /** B3 ParentSpanId, when sent: 16 lower-hex bytes at parentAt (0 = none). */
+  parentAt: usize = 0;
   /** SAMPLING_* */
   sampling: i32 = SAMPLING_DEFER;
   /** W3C only: the incoming trace-flags masked to W3C_KEPT_FLAGS. */
@@ -50,7 +49,8 @@ export class ParsedContext {
   /**
    * False when the header is valid but must be rewritten before it is forwarded:
    * W3C version above 00, reserved flag bits set, surrounding whitespace;
-   * B3 multi `X-B3-Sampled: true|false`, or a Sampled header beside the debug flag.
+   * B3 multi `X-B3-Sampled: true|false` (any case), a Sampled header beside the debug flag, an
+   * X-B3-Flags other than 1; a sampling decision another header overrode (an explicit deny).
    */
   canonical: bool = true;
 
@@ -60,22 +60,19 @@ export class ParsedContext {
 
   reset(): void {
     this.status = CTX_ABSENT;
-    this.traceSrc = "";
-    this.traceOff = 0;
+    this.traceAt = 0;
     this.traceLen = 0;
-    this.spanSrc = "";
-    this.spanOff = 0;
-    this.parentSrc = null;
-    this.parentOff = 0;
+    this.spanAt = 0;
+    this.parentAt = 0;
     this.sampling = SAMPLING_DEFER;
     this.w3cFlags = 0;
     this.canonical = true;
   }
 
-  /** Trace ID char i of the 128-bit form (a 64-bit ID is left-padded with '0'). */
-  traceChar128(i: i32): i32 {
-    if (this.traceLen == 32) return <i32>this.traceSrc.charCodeAt(this.traceOff + i);
-    return i < 16 ? 0x30 : <i32>this.traceSrc.charCodeAt(this.traceOff + i - 16);
+  /** Trace ID byte i of the 128-bit form (a 64-bit ID is left-padded with '0'). */
+  traceByte128(i: i32): i32 {
+    if (this.traceLen == 32) return byteAt(this.traceAt + <usize>i);
+    return i < 16 ? 0x30 : byteAt(this.traceAt + <usize>(i - 16));
   }
 
   /** The W3C sampled bit this decision maps to (accept and debug are sampled). */
@@ -86,31 +83,27 @@ export class ParsedContext {
 
 /** Same 128-bit trace ID (64-bit IDs compare as their zero-padded form). */
 export function sameTraceId(a: ParsedContext, b: ParsedContext): bool {
+  if (a.traceLen == b.traceLen) return rangeEquals(a.traceAt, b.traceAt, a.traceLen);
   for (let i = 0; i < 32; i++) {
-    if (a.traceChar128(i) != b.traceChar128(i)) return false;
+    if (a.traceByte128(i) != b.traceByte128(i)) return false;
   }
   return true;
 }
 
 /** Same span ID (W3C parent-id == B3 SpanId: the caller's span). */
 export function sameSpanId(a: ParsedContext, b: ParsedContext): bool {
-  return memory.compare(
-    changetype<usize>(a.spanSrc) + (<usize>a.spanOff << 1),
-    changetype<usize>(b.spanSrc) + (<usize>b.spanOff << 1),
-    32,
-  ) == 0;
+  return rangeEquals(a.spanAt, b.spanAt, 16);
+}
+
+/** Same trace and the same span: the two headers describe one position in one trace. */
+export function sameIds(a: ParsedContext, b: ParsedContext): bool {
+  return sameTraceId(a, b) && sameSpanId(a, b);
 }
 
 /** B3 ParentSpanIds are compatible unless both are sent and differ. */
 export function compatibleParents(a: ParsedContext, b: ParsedContext): bool {
-  const ap = a.parentSrc;
-  const bp = b.parentSrc;
-  if (ap === null || bp === null) return true;
-  return memory.compare(
-    changetype<usize>(ap) + (<usize>a.parentOff << 1),
-    changetype<usize>(bp) + (<usize>b.parentOff << 1),
-    32,
-  ) == 0;
+  if (a.parentAt == 0 || b.parentAt == 0) return true;
+  return rangeEquals(a.parentAt, b.parentAt, 16);
 }
 
 /**
@@ -130,7 +123,7 @@ export function sameDecision(x: ParsedContext, a: ParsedContext): bool {
 export function agreesWith(x: ParsedContext, a: ParsedContext): bool {
   if (x === a) return true;
   if (x.status != CTX_VALID) return false;
-  return sameTraceId(x, a) && sameSpanId(x, a) && compatibleParents(x, a) && sameDecision(x, a);
+  return sameIds(x, a) && compatibleParents(x, a) && sameDecision(x, a);
 }
 
 /**
@@ -141,5 +134,5 @@ export function agreesWith(x: ParsedContext, a: ParsedContext): bool {
 export function b3AgreesWith(x: ParsedContext, a: ParsedContext): bool {
   if (x === a) return true;
   if (x.status != CTX_VALID) return false;
-  return sameTraceId(x, a) && sameSpanId(x, a) && compatibleParents(x, a) && x.sampling == a.sampling;
+  return sameIds(x, a) && compatibleParents(x, a) && x.sampling == a.sampling;
 }

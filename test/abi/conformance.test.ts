@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { readModuleInterface } from '../../host/wasm-binary.js';
 import { ENVOY_ENV_IMPORTS, ENVOY_WASI_IMPORTS, REQUIRED_FILTER_EXPORTS, ENVOY_CALLBACK_EXPORTS } from '../../host/envoy-abi.js';
-import { FILTER_WASM, EMPTY_WASM, PROBE_WASM, API_CHECK_WASM, INVALID, built } from './helpers.js';
+import { FILTER_WASM, EMPTY_WASM, PROBE_WASM, API_CHECK_WASM, INVALID, built, type FuncSpec } from './helpers.js';
 
 // "module.name": "params -> results" (Word = i32 on wasm32; int64_t/uint64_t = i64).
 const ENVOY_PROVIDES: Record<string, string> = {
@@ -86,6 +86,9 @@ function conformanceProblems(bytes: Uint8Array, requiredExports: readonly string
   }
   const names = new Map(exports.map((e) => [e.name, e]));
   for (const name of requiredExports) if (!names.has(name)) problems.push(`export ${name}: missing`);
+  // WAMR uses the module's free only when it is free(i32) -> void
+  const free = names.get('free');
+  if (free?.signature && show(free.signature) !== 'i32 -> void') problems.push(`export free: signature ${show(free.signature)}, WAMR expects i32 -> void`);
   for (const e of exports) {
     const want = ENVOY_CALLBACK_EXPORTS[e.name];
     if (want && e.signature && show(e.signature) !== show(want)) problems.push(`export ${e.name}: signature ${show(e.signature)}, Envoy calls it as ${show(want)}`);
@@ -138,6 +141,15 @@ describe('ABI conformance of build/meshtrace-filter.wasm', () => {
     const problems = conformanceProblems(built(INVALID('no-malloc')), REQUIRED_FILTER_EXPORTS);
     expect(problems).toContain('export malloc: missing');
     expect(problems).toContain('export proxy_on_request_headers: missing');
+  });
+
+  it('the check fails for a module that exports malloc but not free (WAMR would put its own heap inside it)', async () => {
+    const { assemble } = await import('./helpers.js');
+    const exports: Array<{ name: string } & FuncSpec> = [{ name: 'proxy_abi_version_0_2_1', params: [], results: [] }, { name: 'malloc', params: ['i32'], results: ['i32'] }];
+    expect(conformanceProblems(assemble({ exports: [...exports] }), ['malloc', 'free'])).toEqual(['export free: missing']);
+    expect(conformanceProblems(assemble({ exports: [...exports, { name: 'free', params: ['i32'], results: ['i32'] }] }), ['malloc', 'free']))
+      .toEqual(['export free: signature i32 -> i32, WAMR expects i32 -> void']);
+    expect(conformanceProblems(assemble({ exports: [...exports, { name: 'free', params: ['i32'], results: [] }] }), ['malloc', 'free'])).toEqual([]);
   });
 
   it('the check fails for an import with the right name but the wrong signature', async () => {

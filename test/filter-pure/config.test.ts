@@ -7,6 +7,7 @@ beforeAll(async () => { w = await loadPureWasm(); });
 const DEFAULTS = {
   direction: 0, gateway: false, propagation: FORMAT.tracecontext | FORMAT.b3multi, generateRequestId: true,
   responseRequestId: true, kindHeader: 'x-meshtrace-kind', directionHeader: 'x-meshtrace-direction',
+  heal: true, healSlots: 8192, healTtlSeconds: 60, healedHeader: 'x-meshtrace-healed',
 };
 
 describe('plugin configuration: accepted', () => {
@@ -27,6 +28,10 @@ describe('plugin configuration: accepted', () => {
     ['custom header names', '{"kind_header":"x-kind","direction_header":"x-dir"}', { kindHeader: 'x-kind', directionHeader: 'x-dir' }],
     ['header name with token chars', '{"kind_header":"x_k.i!n~d"}', { kindHeader: 'x_k.i!n~d' }],
     ['escapes in strings', '{"kind_header":"x-\\u006bind"}', { kindHeader: 'x-kind' }],
+    ['heal off', '{"heal":false}', { heal: false }],
+    ['heal slots and TTL', '{"heal_slots":1,"heal_ttl_seconds":86400}', { healSlots: 1, healTtlSeconds: 86400 }],
+    ['heal slots as an exponent-form integer', '{"heal_slots":1e3}', { healSlots: 1000 }],
+    ['healed header renamed', '{"healed_header":"x-healed"}', { healedHeader: 'x-healed' }],
     ['whitespace everywhere', ' {\n "gateway" : true ,\r\n "direction":\t"inbound" } \n', { gateway: true, direction: 1 }],
   ];
   test.each(ok)('%s', (_name, text, expected) => {
@@ -42,7 +47,7 @@ describe('plugin configuration: accepted', () => {
     expect(r.config).toEqual({ ...DEFAULTS, gateway: true });
     expect(r.warning).toBe(
       'unknown keys ignored: "colour", "nested" (known: direction, gateway, propagation, generate_request_id, ' +
-        'response_request_id, kind_header, direction_header)',
+        'response_request_id, kind_header, direction_header, heal, heal_slots, heal_ttl_seconds, healed_header)',
     );
   });
 });
@@ -87,6 +92,13 @@ describe('plugin configuration: refused with one message naming the key and the 
     ['direction_header is a context header', '{"direction_header":"traceparent"}', 'direction_header: "traceparent" is a trace-context header'],
     ['kind_header is x-request-id', '{"kind_header":"x-request-id"}', 'kind_header: "x-request-id" is the request-ID header'],
     ['kind and direction the same', '{"kind_header":"x-a","direction_header":"x-a"}', 'direction_header: "x-a" is also the kind_header'],
+    ['heal wrong type', '{"heal":1}', 'heal: expected a boolean, got number'],
+    ['heal_slots zero', '{"heal_slots":0}', 'heal_slots: 0 is out of range (1 to 1048576)'],
+    ['heal_slots too many', '{"heal_slots":1048577}', 'heal_slots: 1048577 is out of range (1 to 1048576)'],
+    ['heal_slots fraction', '{"heal_slots":2.5}', 'heal_slots: expected an integer, got 2.5'],
+    ['heal_ttl_seconds string', '{"heal_ttl_seconds":"60"}', 'heal_ttl_seconds: expected an integer, got string'],
+    ['healed_header is the direction header', '{"healed_header":"x-meshtrace-direction"}', 'healed_header: "x-meshtrace-direction" is also the direction_header'],
+    ['healed_header is a context header', '{"healed_header":"b3"}', 'healed_header: "b3" is a trace-context header'],
   ];
   test.each(bad)('%s', (_name, text, message) => {
     const r = w.parseConfig(text);

@@ -24,6 +24,7 @@ interface Case {
   invalid?: number;
   converted?: boolean;
   authority: number;
+  denied?: boolean;
 }
 
 const cases: Case[] = [
@@ -86,9 +87,15 @@ const cases: Case[] = [
   { name: 'X-B3 with another trace ID is overwritten header by header',
     headers: { traceparent: TP, 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '1' },
     formats: DEFAULT, edits: { 'x-b3-traceid': T }, converted: true, authority: AUTH.tracecontext },
-  { name: 'X-B3 with a different sampling decision: only Sampled rewritten',
+  { name: 'X-B3 denying the same context: the explicit deny wins, the traceparent is rewritten 00',
     headers: { traceparent: TP, 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-sampled': '0' },
-    formats: DEFAULT, edits: { 'x-b3-sampled': '1' }, converted: true, authority: AUTH.tracecontext },
+    formats: DEFAULT, edits: { traceparent: `00-${T}-${S}-00` }, authority: AUTH.tracecontext, denied: true },
+  { name: 'X-B3 accepting beside W3C 00: the accept does not win (only a deny overrides)',
+    headers: { traceparent: `00-${T}-${S}-00`, 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-sampled': '1' },
+    formats: DEFAULT, edits: { 'x-b3-sampled': '0' }, converted: true, authority: AUTH.tracecontext },
+  { name: 'X-B3 denying another trace: its deny goes with it',
+    headers: { traceparent: TP, 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '0' },
+    formats: DEFAULT, edits: { 'x-b3-traceid': T, 'x-b3-sampled': '1' }, converted: true, authority: AUTH.tracecontext },
   { name: 'X-B3 deferring while W3C decided: Sampled added',
     headers: { traceparent: TP, 'x-b3-traceid': T, 'x-b3-spanid': S }, formats: DEFAULT,
     edits: { 'x-b3-sampled': '1' }, converted: true, authority: AUTH.tracecontext },
@@ -126,7 +133,10 @@ const cases: Case[] = [
     edits: { b3: `${T}-${S}-1` }, converted: true, authority: AUTH.tracecontext },
   { name: 'sampling-only b3 beside traceparent rewritten to a full context', headers: { traceparent: TP, b3: '1' },
     formats: FORMAT.tracecontext | FORMAT.b3, edits: { b3: `${T}-${S}-1` }, converted: true, authority: AUTH.tracecontext },
-  { name: 'sampling-only b3 not configured is removed', headers: { traceparent: TP, b3: '0' }, formats: FORMAT.tracecontext,
+  { name: 'sampling-only b3: 0 beside a sampled traceparent: the deny wins; b3 (not configured) removed',
+    headers: { traceparent: TP, b3: '0' }, formats: FORMAT.tracecontext,
+    edits: { traceparent: `00-${T}-${S}-00`, b3: null }, authority: AUTH.tracecontext, denied: true },
+  { name: 'sampling-only b3: 1 does not override W3C 00', headers: { traceparent: `00-${T}-${S}-00`, b3: '1' }, formats: FORMAT.tracecontext,
     edits: { b3: null }, authority: AUTH.tracecontext },
   { name: 'invalid b3 beside traceparent, not configured: removed and counted', headers: { traceparent: TP, b3: 'x-y' },
     formats: FORMAT.tracecontext, edits: { b3: null }, invalid: INV.b3, authority: AUTH.tracecontext },
@@ -171,9 +181,33 @@ const cases: Case[] = [
     'x-b3-flags': '1' }, formats: FORMAT.b3multi, edits: { 'x-b3-sampled': null }, authority: AUTH.b3multi },
   { name: 'X-B3 + invalid b3: b3 rebuilt', headers: { b3: `${OTHER_T}-${S}-9`, 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S },
     formats: FORMAT.b3 | FORMAT.b3multi, edits: { b3: `${OTHER_T}-${S}` }, invalid: INV.b3, converted: true, authority: AUTH.b3multi },
-  { name: 'X-B3 with sampling-only b3 that disagrees: b3 removed when not configured',
+  { name: 'b3: 0 beside a sampled X-B3 set: the deny wins (b3 is read first, as brave and OpenTelemetry do)',
     headers: { b3: '0', 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '1' }, formats: FORMAT.b3multi,
-    edits: { b3: null }, authority: AUTH.b3multi },
+    edits: { b3: null, 'x-b3-sampled': '0' }, authority: AUTH.b3multi, denied: true },
+  { name: 'b3: 0 beside a sampled X-B3 set, all formats: every format carries the deny',
+    headers: { b3: '0', 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '1' }, formats: ALL,
+    edits: { b3: `${OTHER_T}-${S}-0`, traceparent: `00-${OTHER_T}-${S}-00`, 'x-b3-sampled': '0' }, converted: true, authority: AUTH.b3multi, denied: true },
+  { name: 'a full b3 deny and a sampled X-B3 set with other IDs: b3 is the authority, its deny goes everywhere',
+    headers: { b3: `${T}-${S}-0`, 'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '1' }, formats: FORMAT.b3 | FORMAT.b3multi,
+    edits: { 'x-b3-traceid': T, 'x-b3-sampled': '0' }, converted: true, authority: AUTH.b3 },
+  { name: 'debug b3 authority with a denying X-B3 of the same IDs: the deny wins',
+    headers: { b3: `${T}-${S}-d`, 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-sampled': '0' }, formats: FORMAT.b3 | FORMAT.b3multi,
+    edits: { b3: `${T}-${S}-0` }, authority: AUTH.b3, denied: true },
+  { name: 'lone X-B3-Sampled: 0 beside a sampled traceparent: the deny wins',
+    headers: { traceparent: TP, 'x-b3-sampled': '0' }, formats: DEFAULT,
+    edits: { traceparent: `00-${T}-${S}-00`, 'x-b3-traceid': T, 'x-b3-spanid': S }, converted: true, authority: AUTH.tracecontext, denied: true },
+  { name: 'repeated X-B3-TraceId: the first value counts and only it goes on',
+    headers: { traceparent: TP, 'x-b3-traceid': `${T}\n${OTHER_T}`, 'x-b3-spanid': S, 'x-b3-sampled': '1' }, formats: DEFAULT,
+    edits: { 'x-b3-traceid': T }, authority: AUTH.tracecontext },
+  { name: 'repeated b3: the first value counts (a repeated traceparent would be invalid)',
+    headers: { b3: `${T}-${S}-1\n${OTHER_T}-${S}-0` }, formats: FORMAT.b3,
+    edits: { b3: `${T}-${S}-1` }, authority: AUTH.b3 },
+  { name: 'X-B3-Flags other than 1 is ignored, and not forwarded',
+    headers: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-sampled': '1', 'x-b3-flags': '2' }, formats: FORMAT.b3multi,
+    edits: { 'x-b3-flags': null }, authority: AUTH.b3multi },
+  { name: 'tracestate with a repeated key: kept, the repeats dropped',
+    headers: { traceparent: TP, tracestate: 'foo=1,bar=2,foo=3' }, formats: FORMAT.tracecontext,
+    edits: { tracestate: 'foo=1,bar=2' }, authority: AUTH.tracecontext },
   { name: 'traceparent wins over disagreeing b3 and X-B3', headers: { traceparent: TP, b3: `${OTHER_T}-${S}-1`,
     'x-b3-traceid': OTHER_T, 'x-b3-spanid': S, 'x-b3-sampled': '1' }, formats: ALL,
     edits: { b3: `${T}-${S}-1`, 'x-b3-traceid': T }, converted: true, authority: AUTH.tracecontext },
@@ -187,6 +221,7 @@ describe('decideContext', () => {
     expect(d.edits).toEqual(c.edits);
     expect(d.invalid).toBe(c.invalid ?? 0);
     expect(d.converted).toBe(c.converted ?? false);
+    expect(d.denied).toBe(c.denied ?? false);
     expect(d.authority).toBe(c.authority);
     expect(d.changes).toBe(Object.keys(c.edits).length > 0);
     // what is forwarded is valid, complete and in agreement

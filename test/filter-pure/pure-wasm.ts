@@ -30,12 +30,15 @@ export interface Decision {
   converted: boolean;
   authority: number;
   changes: boolean;
+  /** an explicit B3 deny overrode the authority's sampling decision */
+  denied: boolean;
 }
 
 export interface ConfigView {
   config: null | {
     direction: number; gateway: boolean; propagation: number; generateRequestId: boolean;
     responseRequestId: boolean; kindHeader: string; directionHeader: string;
+    heal: boolean; healSlots: number; healTtlSeconds: number; healedHeader: string;
   };
   error: string | null;
   warning: string | null;
@@ -48,7 +51,11 @@ export interface PureWasm {
   parseTraceparent(v: string | null): ParsedContextView;
   parseB3(v: string | null): ParsedContextView;
   parseB3Multi(t: string | null, s: string | null, p: string | null, sampled: string | null, flags: string | null): ParsedContextView;
+  /** Several tracestate headers: separate them with "\n". */
   tracestate(v: string | null): 'absent' | 'valid' | 'invalid';
+  /** The list forwarded when keys repeat (first member of each key), or the status. */
+  tracestateWithoutRepeats(v: string): string;
+  /** A value with "\n" is several headers of that name, in order. */
   decide(headers: ContextHeaders, formats: number): Decision;
   decideRepeat(n: number, traceparent: string | null, b3: string | null, formats: number): void;
   uuid(hex: string): string;
@@ -58,7 +65,13 @@ export interface PureWasm {
     configDirection?: number; gateway?: boolean;
   }): { direction: string; kind: string; source: string };
   memoryBytes(): number;
+  /** The healing key of an x-request-id (32 hex digits), or '' when it is not a UUID. */
+  healKey(id: string): string;
+  healSlot(id: string, slots: number): number;
+  healEntry(o: { traceparentOrB3: string; tracestate?: string | null; timeMs: bigint; id: string; lookupId?: string; corruptAt?: number }): HealEntryView;
 }
+
+export interface HealEntryView { status: 'ok' | 'other-key' | 'corrupt'; length: number; context?: ParsedContextView; format?: number; timeMs?: number; tracestate?: string }
 
 export async function loadPureWasm(): Promise<PureWasm> {
   const { exports } = await instantiate<Exports>(readFileSync(wasmPath), {});
@@ -92,6 +105,7 @@ export async function loadPureWasm(): Promise<PureWasm> {
     parseB3: (v) => json(e.tcParseB3, [v]),
     parseB3Multi: (t, s, p, sampled, flags) => json(e.tcParseB3Multi, [t, s, p, sampled, flags]),
     tracestate: (v) => call(e.tcTracestate, [v]) as 'absent' | 'valid' | 'invalid',
+    tracestateWithoutRepeats: (v) => call(e.tcTracestateWithoutRepeats, [v]),
     decide: (h, formats) => json(e.tcDecide, [...HEADER_NAMES.map((n) => h[n] ?? null), formats]),
     decideRepeat: (n, tp, b3, formats) => {
       const pinned: number[] = [];
@@ -109,6 +123,9 @@ export async function loadPureWasm(): Promise<PureWasm> {
       o.configDirection ?? 0, o.gateway ?? false,
     ]),
     memoryBytes: () => (e.memory as { buffer: ArrayBuffer }).buffer.byteLength,
+    healKey: (id) => call(e.healKey, [id]),
+    healSlot: (id, slots) => e.healSlot(...[id].map((v) => e.__pin(e.__newString(v))), slots) as number,
+    healEntry: (o) => json(e.healEntry, [o.traceparentOrB3, o.tracestate ?? null, o.timeMs, o.id, o.lookupId ?? o.id, o.corruptAt ?? -1]),
   };
 }
 

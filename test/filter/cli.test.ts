@@ -66,3 +66,25 @@ describe('meshtrace-filter CLI on the real filter', () => {
     expect(none.logs).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('cannot tell the direction') })]);
   });
 });
+
+describe('meshtrace-filter --jsonl: one Envoy process, its shared data shared (healing)', () => {
+  it('an inbound line remembers its context; a later outbound line with the same x-request-id and no context is healed, also in another VM', () => {
+    const id = 'f81d4fae-7dec-41d0-a765-00a0c91e6bf6';
+    const lines = [
+      { direction: 'inbound', requestHeaders: [['traceparent', `00-${T}-${S}-01`], ['x-request-id', id]] },
+      { direction: 'outbound', requestHeaders: [['x-request-id', `${id.slice(0, 14)}9${id.slice(15)}`]] },
+      { direction: 'outbound', config: { propagation: ['b3'] }, requestHeaders: [['x-request-id', id]] },
+      { direction: 'outbound', requestHeaders: [['x-request-id', 'a81d4fae-7dec-41d0-a765-00a0c91e6bf6']] },
+    ].map((o) => JSON.stringify(o)).join('\n');
+    const r = run(['--jsonl'], `${lines}\n`);
+    expect(r.status).toBe(0);
+    const [, healed, healedB3, miss] = r.lines as [Line, Line, Line, Line];
+    expect(get(healed.requestHeaders, 'traceparent')).toEqual([`00-${T}-${S}-01`]);
+    expect(get(healed.requestHeaders, 'x-b3-traceid')).toEqual([T]);
+    expect(get(healed.requestHeaders, 'x-meshtrace-healed')).toEqual(['1']);
+    expect(get(healedB3.requestHeaders, 'b3')).toEqual([`${T}-${S}-1`]);
+    expect(get(healedB3.requestHeaders, 'x-meshtrace-healed')).toEqual(['1']);
+    expect(get(miss.requestHeaders, 'traceparent')).toEqual([]);
+    expect(get(miss.requestHeaders, 'x-meshtrace-healed')).toEqual([]);
+  });
+});

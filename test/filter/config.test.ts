@@ -29,6 +29,15 @@ const refused: Array<{ config: unknown; key: string; problem: RegExp }> = [
   { config: { kind_header: 'traceparent' }, key: 'kind_header', problem: /trace-context header/ },
   { config: { direction_header: ':path' }, key: 'direction_header', problem: /not a valid header name/ },
   { config: { kind_header: 'x-a', direction_header: 'x-a' }, key: 'direction_header', problem: /also the kind_header/ },
+  { config: { heal: 'on' }, key: 'heal', problem: /expected a boolean, got string/ },
+  { config: { heal_slots: 0 }, key: 'heal_slots', problem: /0 is out of range \(1 to 1048576\)/ },
+  { config: { heal_slots: 1.5 }, key: 'heal_slots', problem: /expected an integer, got 1.5/ },
+  { config: { heal_slots: '100' }, key: 'heal_slots', problem: /expected an integer, got string/ },
+  { config: { heal_ttl_seconds: 86401 }, key: 'heal_ttl_seconds', problem: /out of range \(1 to 86400\)/ },
+  { config: { heal_ttl_seconds: -1 }, key: 'heal_ttl_seconds', problem: /out of range/ },
+  { config: { healed_header: 'X-Healed' }, key: 'healed_header', problem: /not lower-case/ },
+  { config: { healed_header: 'x-request-id' }, key: 'healed_header', problem: /request-ID header/ },
+  { config: { healed_header: 'x-meshtrace-kind' }, key: 'healed_header', problem: /also the kind_header/ },
 ];
 
 describe('plugin configuration (real .wasm)', () => {
@@ -63,7 +72,7 @@ describe('plugin configuration (real .wasm)', () => {
     const again = host.configure();
     expect(first.hostCalls.proxy_define_metric ?? 0).toBe(0); // defined at the first configure
     expect(again.hostCalls.proxy_define_metric ?? 0).toBe(0);
-    expect(Object.keys(host.metricValues()).filter((k) => k.startsWith('meshtrace_')).length).toBe(10);
+    expect(Object.keys(host.metricValues()).filter((k) => k.startsWith('meshtrace_')).length).toBe(13);
   });
 
   it('a refused reconfiguration leaves the previous configuration in force', () => {

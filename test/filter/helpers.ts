@@ -104,12 +104,17 @@ export function refTracestate(v: string): boolean {
 export type B3Sampling = 'accept' | 'deny' | 'debug' | 'defer';
 export interface RefB3 extends RefContext { state: B3Sampling }
 
-/** B3 single header: `{TraceId}-{SpanId}[-{Sampling}[-{ParentSpanId}]]` or a bare `0`/`1`/`d`. */
+/**
+ * B3 single header: `{TraceId}-{SpanId}[-{Sampling}[-{ParentSpanId}]]`, `{TraceId}-{SpanId}-{ParentSpanId}`
+ * (deferred sampling, as brave writes it) or a bare `0`/`1`/`d`.
+ */
 export function refB3Single(v: string): RefB3 | 'sampling-only' | null {
   if (v === '0' || v === '1' || v === 'd') return 'sampling-only';
   const parts = v.split('-');
   if (parts.length < 2 || parts.length > 4) return null;
-  const [t, s, state, p] = parts as [string, string, string?, string?];
+  if (parts.length === 3 && parts[2]!.length === 16) parts.splice(2, 0, ''); // the deferred form with a parent
+  const [t, s, rawState, p] = parts as [string, string, string?, string?];
+  const state = rawState === '' ? undefined : rawState;
   if (!lowerHex(t, [16, 32]) || !lowerHex(s, 16)) return null;
   if (state !== undefined && !['0', '1', 'd'].includes(state)) return null;
   if (p !== undefined && !lowerHex(p, 16)) return null;

@@ -145,3 +145,28 @@ describe('hostile input never traps (real .wasm)', () => {
     expect(host.metric('meshtrace_filter_errors_total')?.value).toBe(0n);
   });
 });
+
+describe('header values are bytes (real .wasm, the host\'s byte API)', () => {
+  it('a header value that is not UTF-8 passes the filter byte for byte, even when the map is rewritten whole', () => {
+    const host = filterHost({ propagation: ['tracecontext', 'b3', 'b3multi'] });
+    const binary = Buffer.from([0xff, 0xfe, 0x80, 0x00, 0x41]);
+    const r = host.request({
+      properties: OUTBOUND,
+      requestHeaders: [['x-bin', binary], ['traceparent', TP], ['x-request-id', Buffer.from([0x61, 0xe9, 0x62])]],
+    });
+    expect(r.trapped).toBe(false);
+    expect(r.hostCalls.proxy_set_header_map_pairs).toBe(1); // many changes: the whole map was written back
+    const bin = r.requestHeaderBytes.find(([k]) => k.toString() === 'x-bin');
+    expect(bin?.[1].equals(binary)).toBe(true);
+    const id = r.requestHeaderBytes.find(([k]) => k.toString() === 'x-request-id');
+    expect(id?.[1].equals(Buffer.from([0x61, 0xe9, 0x62]))).toBe(true); // Latin-1 é: kept, not re-encoded
+  });
+
+  it('the request ID echoed on the response is the request\'s bytes', () => {
+    const host = filterHost();
+    const id = Buffer.from([0x72, 0xc3, 0x28, 0x31]); // invalid UTF-8 sequence
+    const r = host.request({ properties: INBOUND, requestHeaders: [['x-request-id', id]] });
+    const echoed = r.responseHeaderBytes.find(([k]) => k.toString() === 'x-request-id');
+    expect(echoed?.[1].equals(id)).toBe(true);
+  });
+});

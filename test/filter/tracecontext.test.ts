@@ -62,7 +62,7 @@ const cases: Case[] = [
   { name: '33 members make tracestate invalid (dropped, not truncated)', in: [['traceparent', TP], ['tracestate', many(33)]], out: { traceparent: TP, ...multi(T, S, '1') }, invalid: ['tracestate'], converted: true },
   { name: 'upper-case key is invalid', in: [['traceparent', TP], ['tracestate', 'Foo=bar']], out: { traceparent: TP, ...multi(T, S, '1') }, invalid: ['tracestate'], converted: true },
   { name: '"=" inside a value is invalid', in: [['traceparent', TP], ['tracestate', 'a=b=c']], out: { traceparent: TP, ...multi(T, S, '1') }, invalid: ['tracestate'], converted: true },
-  { name: 'a repeated key is invalid', in: [['traceparent', TP], ['tracestate', 'a=1,a=2']], out: { traceparent: TP, ...multi(T, S, '1') }, invalid: ['tracestate'], converted: true },
+  { name: 'a repeated key is kept, its repeats dropped (Level 2)', in: [['traceparent', TP], ['tracestate', 'a=1,b=2,a=3']], out: { traceparent: TP, tracestate: 'a=1,b=2', ...multi(T, S, '1') }, converted: true },
   { name: 'value longer than 256 chars is invalid', in: [['traceparent', TP], ['tracestate', `a=${'x'.repeat(257)}`]], out: { traceparent: TP, ...multi(T, S, '1') }, invalid: ['tracestate'], converted: true },
   { name: 'tracestate without traceparent is dropped', in: [['tracestate', 'a=1']], out: {} },
   { name: 'tracestate beside an invalid traceparent is dropped', in: [['traceparent', 'garbage'], ['tracestate', 'a=1']], out: {}, invalid: ['traceparent'] },
@@ -80,7 +80,7 @@ const cases: Case[] = [
   { name: 'legacy X-B3-Sampled true is rewritten as 1', in: [['x-b3-traceid', T], ['x-b3-spanid', S], ['x-b3-sampled', 'true']], out: { traceparent: TP, ...multi(T, S, '1') }, converted: true },
   { name: 'X-B3-TraceId without X-B3-SpanId is invalid: the set is removed', in: [['x-b3-traceid', T], ['x-b3-sampled', '1']], out: {}, invalid: ['b3multi'] },
   { name: 'X-B3-Sampled 2 is invalid', in: [['x-b3-traceid', T], ['x-b3-spanid', S], ['x-b3-sampled', '2']], out: {}, invalid: ['b3multi'] },
-  { name: 'repeated X-B3-TraceId is invalid', in: [['x-b3-traceid', T], ['x-b3-traceid', T], ['x-b3-spanid', S]], out: {}, invalid: ['b3multi'] },
+  { name: 'repeated X-B3-TraceId: the first value counts, only it goes on', in: [['x-b3-traceid', T], ['x-b3-traceid', T2], ['x-b3-spanid', S]], out: { traceparent: `00-${T}-${S}-00`, ...multi(T, S) }, converted: true },
   // --- authority and agreement
   { name: 'traceparent wins over contradicting X-B3-*, which are overwritten', in: [['traceparent', TP], ['x-b3-traceid', T2], ['x-b3-spanid', S2], ['x-b3-sampled', '0']], out: { traceparent: TP, ...multi(T, S, '1') }, converted: true },
   { name: 'agreeing traceparent and X-B3-* are left as they are', in: [['traceparent', TP], ...Object.entries(multi(T, S, '1', P)) as HeaderList], out: { traceparent: TP, ...multi(T, S, '1', P) } },
