@@ -113,6 +113,9 @@ export function buildWasmPlugin(opts: RenderOptions): Record<string, unknown> {
     ...FILTER_DEFAULTS,
     propagation: [...FILTER_DEFAULTS.propagation],
     gateway: opts.gateway,
+    // A waypoint sees every request as inbound, so nothing would ever be looked up: remembering
+    // contexts there would cost a host call per request for nothing (docs/filter.md, healing).
+    heal: opts.waypoint === undefined ? FILTER_DEFAULTS.heal : false,
   };
   return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata, spec };
 }

@@ -35,7 +35,7 @@ import {
 const resources = loadResources();
 const NS = 'meshtrace';
 /** The request header the filter sets on healed requests (issue 11; the filter's default name). */
-const HEALED_HEADER = 'x-meshtrace-healed';
+const HEALED_HEADER = filterDefaultHeaders().healed;
 const deployment = findResource(resources, 'Deployment', 'meshtrace-collector');
 const service = findResource(resources, 'Service', 'meshtrace-collector');
 const configMap = findResource(resources, 'ConfigMap', 'meshtrace-collector');
@@ -383,6 +383,7 @@ describe('WasmPlugin ↔ filter ↔ Telemetry ↔ collector', () => {
     expect(wasmWaypoint.metadata.namespace).toBe(waypointTelemetry.metadata.namespace);
     expect(wasmWaypoint.spec.selector).toBeUndefined();
     expect(wasmWaypoint.spec.pluginConfig.gateway).toBe(false);
+    expect(wasmWaypoint.spec.pluginConfig.heal).toBe(false); // every waypoint request is inbound: nothing to look up
   });
 
   it('fail open, AUTHN phase, HTTP; gateway: true only on the gateway plugin, which selects the gateway', () => {
