@@ -11,6 +11,7 @@ import { istioProcessorFactory } from './processor/istioprocessor/factory.js';
 import { debugExporterFactory } from './exporter/debugexporter/factory.js';
 import { fileExporterFactory } from './exporter/fileexporter/factory.js';
 import { healthCheckExtensionFactory } from './extension/healthcheckextension/factory.js';
+import { memoryLimiterExtensionFactory } from './extension/memorylimiterextension/factory.js';
 import { otlpExporterFactory } from './exporter/otlpexporter/factory.js';
 import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js';
 import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
@@ -25,6 +26,7 @@ export const builtinFactories: Factory<any, any>[] = [
   debugExporterFactory,
   fileExporterFactory,
   healthCheckExtensionFactory,
+  memoryLimiterExtensionFactory,
   otlpExporterFactory,
   otlpHttpExporterFactory,
   awsXrayExporterFactory,
