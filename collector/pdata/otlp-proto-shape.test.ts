@@ -3,6 +3,7 @@ import { encodeTraceRequest, decodeTraceRequest } from './otlp-proto.js';
 import { MAX_PROTO_VALUE_NESTING, ProtoShapeError, scanTraceRequestShape, scanZipkinListShape } from './otlp-proto-shape.js';
 import { ListOfSpans } from '../receiver/zipkinreceiver/proto-decode.js';
 import type { AnyValue, TraceData } from './model.js';
+import { emptySpansProtobuf } from '../receiver/internal/testdata/hostile-payloads.js';
 
 const tid = Buffer.alloc(16, 1);
 const sid = Buffer.alloc(8, 2);
@@ -61,22 +62,9 @@ describe('OTLP protobuf shape, read before decoding', () => {
   });
 
   it('counts 3,000,000 empty spans in a 6 MB body', () => {
-    const n = 3_000_000;
-    const spans = Buffer.alloc(2 * n);
-    for (let i = 0; i < n; i++) spans[2 * i] = 0x12; // field 2 (spans), length 0
-    const varint = (x: number) => {
-      const out: number[] = [];
-      while (x > 127) {
-        out.push((x & 127) | 128);
-        x = Math.floor(x / 128);
-      }
-      out.push(x);
-      return Buffer.from(out);
-    };
-    const rs = Buffer.concat([Buffer.from([0x12]), varint(spans.length), spans]);
-    const body = Buffer.concat([Buffer.from([0x0a]), varint(rs.length), rs]);
+    const body = emptySpansProtobuf(3_000_000);
     expect(body.length).toBeGreaterThan(6_000_000);
-    expect(scanTraceRequestShape(body).spans).toBe(n);
+    expect(scanTraceRequestShape(body).spans).toBe(3_000_000);
   });
 
   it('refuses attribute values nested deeper than the limit, accepts the limit', () => {

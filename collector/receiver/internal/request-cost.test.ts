@@ -9,6 +9,7 @@ import { decodeZipkinProto, ListOfSpans } from '../zipkinreceiver/proto-decode.j
 import { zipkinToTraceData } from '../zipkinreceiver/translate.js';
 import { planRequest, RequestShapeError, type BodyFormat } from './request-cost.js';
 import type { TraceData } from '../../pdata/model.js';
+import { emptySpansProtobuf } from './testdata/hostile-payloads.js';
 
 function envoyTags(i: number): Record<string, string> {
   return {
@@ -59,22 +60,6 @@ function zipkinSpans(n: number) {
   }));
 }
 
-function emptyOtlpSpans(n: number): Buffer {
-  const spans = Buffer.alloc(2 * n);
-  for (let i = 0; i < n; i++) spans[2 * i] = 0x12;
-  const len = (x: number) => {
-    const out: number[] = [];
-    while (x > 127) {
-      out.push((x & 127) | 128);
-      x = Math.floor(x / 128);
-    }
-    out.push(x);
-    return Buffer.from(out);
-  };
-  const rs = Buffer.concat([Buffer.from([0x12]), len(spans.length), spans]);
-  return Buffer.concat([Buffer.from([0x0a]), len(rs.length), rs]);
-}
-
 const decoders: Record<BodyFormat, (b: Buffer) => unknown> = {
   'otlp-proto': (b) => decodeTraceRequest(b),
   'otlp-json': (b) => decodeTraceRequestJson(b),
@@ -84,7 +69,7 @@ const decoders: Record<BodyFormat, (b: Buffer) => unknown> = {
 
 const cases: [string, BodyFormat, () => Buffer, number][] = [
   ['OTLP protobuf, 100 Envoy spans', 'otlp-proto', () => Buffer.from(encodeTraceRequest(otlp(100))), 100],
-  ['OTLP protobuf, 200,000 empty spans', 'otlp-proto', () => emptyOtlpSpans(200_000), 200_000],
+  ['OTLP protobuf, 200,000 empty spans', 'otlp-proto', () => emptySpansProtobuf(200_000), 200_000],
   ['OTLP/JSON, 100 Envoy spans', 'otlp-json', () => Buffer.from(encodeTracesJson(otlp(100))), 100],
   ['Zipkin JSON, 100 Envoy spans', 'zipkin-json', () => Buffer.from(JSON.stringify(zipkinSpans(100))), 100],
   ['Zipkin JSON, 100,000 {}', 'zipkin-json', () => Buffer.from(`[${Array(100_000).fill('{}').join(',')}]`), 100_000],
