@@ -16,6 +16,11 @@ import { encodeTraceRequest } from '../../pdata/otlp-proto.js';
 import { decodeRpcStatus } from '../internal/rpc-status.js';
 import type { TraceData } from '../../pdata/model.js';
 import type { OtlpReceiver } from './receiver.js';
+import type { OtlpReceiverConfig } from './config.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { parseConfigText } from '../../config/load.js';
 
 /** Time a loaded 2-core machine may add to a deadline before we call it missed. */
 const SLACK_MS = 2000;
@@ -246,5 +251,23 @@ describe('gRPC port: caps and the memory budget', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(admission.inFlightBytes).toBe(0);
     client.close();
+  });
+});
+
+describe('the shipped configs', () => {
+  const root = path.resolve(__dirname, '../../..');
+  const configs: [string, string][] = [
+    ['manifests/collector/configmap.yaml', YAML.parse(fs.readFileSync(path.join(root, 'manifests/collector/configmap.yaml'), 'utf8')).data['collector.yaml']],
+    ['collector/config/default.yaml', fs.readFileSync(path.join(root, 'collector/config/default.yaml'), 'utf8')],
+    ['test/envoy/collector.yaml', fs.readFileSync(path.join(root, 'test/envoy/collector.yaml'), 'utf8')],
+  ];
+
+  it.each(configs)('%s closes idle and old connections, finds dead peers and refuses ping floods', (_file, text) => {
+    const loaded = parseConfigText(text, { AWS_REGION: 'us-east-1', OTLP_AUTH_TOKEN: 't' });
+    const grpcCfg = (loaded.receivers.get('otlp')!.config as OtlpReceiverConfig).grpc!;
+    expect(grpcCfg.keepalive).toEqual({ maxConnectionIdleMs: 300_000, maxConnectionAgeMs: 600_000, maxConnectionAgeGraceMs: 30_000, timeMs: 60_000, timeoutMs: 20_000 });
+    expect(grpcCfg.enforcement).toEqual({ minTimeMs: 10_000, permitWithoutStream: true });
+    expect(grpcCfg.handshakeTimeoutMs).toBe(10_000);
+    expect(grpcCfg.maxConcurrentStreams).toBe(100);
   });
 });
