@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scanJsonShape, type SpanListRule } from './json-shape.js';
+import { JsonShapeScan, scanJsonShape, type SpanListRule } from './json-shape.js';
 
 function shape(text: string, rule: SpanListRule = 'top-level-array', maxDepth = 64) {
   return scanJsonShape(Buffer.from(text), maxDepth, rule);
@@ -54,5 +54,15 @@ describe('JSON shape, read before parsing', () => {
     for (const t of ['', '"', '[', ']', '}}}', '["unterminated', '[1,,2]', '\u0000', '{"a"::}']) {
       expect(() => shape(t)).not.toThrow();
     }
+  });
+
+  it.each([1, 2, 7, 64])('read in slices of %i bytes, the shape is the same as in one go', (slice) => {
+    const text = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a\\"b","attributes":[{"key":"k","value":{"intValue":"1"}}]},{}]}]}],"x":[1,2,[3]]}';
+    const scan = new JsonShapeScan(Buffer.from(text), 64, 'spans-key');
+    let steps = 0;
+    while (!scan.step(slice)) steps++;
+    expect(scan.shape).toEqual(shape(text, 'spans-key'));
+    expect(scan.shape.spans).toBe(2);
+    if (slice < 10) expect(steps).toBeGreaterThan(5);
   });
 });

@@ -21,6 +21,8 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Strings are searched for their closing quote byte by byte up to this length, then natively. */
+const SHORT_STRING = 32;
 
 /** Which arrays' elements count as spans. */
 export type SpanListRule =
@@ -50,90 +52,121 @@ const ARRAY = 2;
 const SPAN_ARRAY = 3;
 
 /**
- * Scans `buf` (UTF-8 JSON). Stops early, with `tooDeep`, as soon as nesting passes `maxDepth`.
- * `stack` is scratch space reused between calls (one per module: scans are synchronous).
+ * The scan, resumable: `step` reads about `maxBytes` bytes and can be called again later, so a
+ * 20 MB body does not stall the event loop for the few hundred milliseconds a scan takes.
  */
-export function scanJsonShape(buf: Uint8Array, maxDepth: number, rule: SpanListRule): JsonShape {
-  const stack = scratch.length > maxDepth ? scratch : (scratch = new Uint8Array(maxDepth + 1));
-  const shape: JsonShape = { depth: 0, containers: 0, scalars: 0, stringBytes: 0, spans: 0, tooDeep: false };
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = b.length;
-  let depth = 0;
-  // A string just read was the key "spans" (rule 'spans-key'): the next array opened is a span list.
-  let spansKey = false;
-  // The container at the top of the stack just opened or took a comma: its next value is an element.
-  let expectElement = false;
-  let i = 0;
-  while (i < n) {
-    const c = b[i];
-    if (c === QUOTE) {
-      let j = b.indexOf(QUOTE, i + 1);
-      // A quote preceded by an odd number of backslashes is escaped: keep looking.
-      while (j > 0) {
-        let k = j - 1;
-        while (b[k] === BACKSLASH) k--;
-        if ((j - 1 - k) % 2 === 0) break;
-        j = b.indexOf(QUOTE, j + 1);
-      }
-      if (j < 0) j = n; // unterminated: JSON.parse will say so
-      const len = j - i - 1;
-      shape.stringBytes += len;
-      shape.scalars++;
-      if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
-      expectElement = false;
-      if (rule === 'spans-key') {
-        spansKey = len === 5 && b[i + 1] === 0x73 && b[i + 2] === 0x70 && b[i + 3] === 0x61 && b[i + 4] === 0x6e && b[i + 5] === 0x73; // "spans"
-      }
-      i = j + 1;
-      continue;
-    }
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
-      depth++;
-      if (depth > shape.depth) shape.depth = depth;
-      if (depth > maxDepth) {
-        shape.tooDeep = true;
-        return shape;
-      }
-      shape.containers++;
-      let kind = c === OPEN_OBJECT ? OBJECT : ARRAY;
-      if (kind === ARRAY && ((rule === 'top-level-array' && depth === 1) || (rule === 'spans-key' && spansKey))) kind = SPAN_ARRAY;
-      stack[depth] = kind;
-      spansKey = false;
-      expectElement = kind !== OBJECT;
-      i++;
-      continue;
-    }
-    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      if (depth > 0) depth--;
-      expectElement = false;
-      spansKey = false;
-      i++;
-      continue;
-    }
-    if (c === COMMA) {
-      expectElement = stack[depth] !== OBJECT;
-      spansKey = false;
-      i++;
-      continue;
-    }
-    if (c === COLON || c <= 0x20) {
-      i++;
-      continue;
-    }
-    // A number or literal: one scalar, whatever its length.
-    if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
-    expectElement = false;
-    spansKey = false;
-    shape.scalars++;
-    i++;
-    while (i < n) {
-      const d = b[i];
-      if (d === COMMA || d === CLOSE_ARRAY || d === CLOSE_OBJECT || d <= 0x20 || d === QUOTE || d === OPEN_ARRAY || d === OPEN_OBJECT || d === COLON) break;
-      i++;
-    }
+export class JsonShapeScan {
+  readonly shape: JsonShape = { depth: 0, containers: 0, scalars: 0, stringBytes: 0, spans: 0, tooDeep: false };
+  private readonly b: Buffer;
+  private readonly stack: Uint8Array;
+  private i = 0;
+  private depth = 0;
+  /** A string just read was the key "spans" (rule 'spans-key'): the next array opened is a span list. */
+  private spansKey = false;
+  /** The container at the top of the stack just opened or took a comma: its next value is an element. */
+  private expectElement = false;
+
+  constructor(
+    buf: Uint8Array,
+    private readonly maxDepth: number,
+    private readonly rule: SpanListRule,
+  ) {
+    this.b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.stack = new Uint8Array(maxDepth + 1);
   }
-  return shape;
+
+  /** Reads on for about `maxBytes` bytes; true when done (the whole body, or too deep). */
+  step(maxBytes: number): boolean {
+    const { b, stack, shape, maxDepth, rule } = this;
+    const n = b.length;
+    const stop = Math.min(n, this.i + maxBytes);
+    let { i, depth, spansKey, expectElement } = this;
+    while (i < stop) {
+      const c = b[i];
+      if (c === QUOTE) {
+        // Short strings (keys, IDs, most values) are faster to walk here than to hand to
+        // Buffer#indexOf, whose call costs more than it saves below a few dozen bytes.
+        let j = i + 1;
+        const near = Math.min(n, j + SHORT_STRING);
+        while (j < near && b[j] !== QUOTE) j++;
+        if (j === near) j = near < n ? b.indexOf(QUOTE, near) : -1;
+        // A quote preceded by an odd number of backslashes is escaped: keep looking.
+        while (j > 0) {
+          let k = j - 1;
+          while (b[k] === BACKSLASH) k--;
+          if ((j - 1 - k) % 2 === 0) break;
+          j = b.indexOf(QUOTE, j + 1);
+        }
+        if (j < 0) j = n; // unterminated: JSON.parse will say so
+        const len = j - i - 1;
+        shape.stringBytes += len;
+        shape.scalars++;
+        if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
+        expectElement = false;
+        if (rule === 'spans-key') {
+          spansKey = len === 5 && b[i + 1] === 0x73 && b[i + 2] === 0x70 && b[i + 3] === 0x61 && b[i + 4] === 0x6e && b[i + 5] === 0x73; // "spans"
+        }
+        i = j + 1;
+        continue;
+      }
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
+        depth++;
+        if (depth > shape.depth) shape.depth = depth;
+        if (depth > maxDepth) {
+          shape.tooDeep = true;
+          this.i = n;
+          return true;
+        }
+        shape.containers++;
+        let kind = c === OPEN_OBJECT ? OBJECT : ARRAY;
+        if (kind === ARRAY && ((rule === 'top-level-array' && depth === 1) || (rule === 'spans-key' && spansKey))) kind = SPAN_ARRAY;
+        stack[depth] = kind;
+        spansKey = false;
+        expectElement = kind !== OBJECT;
+        i++;
+        continue;
+      }
+      if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth > 0) depth--;
+        expectElement = false;
+        spansKey = false;
+        i++;
+        continue;
+      }
+      if (c === COMMA) {
+        expectElement = stack[depth] !== OBJECT;
+        spansKey = false;
+        i++;
+        continue;
+      }
+      if (c === COLON || c <= 0x20) {
+        i++;
+        continue;
+      }
+      // A number or literal: one scalar, whatever its length.
+      if (expectElement && stack[depth] === SPAN_ARRAY) shape.spans++;
+      expectElement = false;
+      spansKey = false;
+      shape.scalars++;
+      i++;
+      while (i < n) {
+        const d = b[i];
+        if (d === COMMA || d === CLOSE_ARRAY || d === CLOSE_OBJECT || d <= 0x20 || d === QUOTE || d === OPEN_ARRAY || d === OPEN_OBJECT || d === COLON) break;
+        i++;
+      }
+    }
+    this.i = i;
+    this.depth = depth;
+    this.spansKey = spansKey;
+    this.expectElement = expectElement;
+    return i >= n;
+  }
 }
 
-let scratch = new Uint8Array(256);
+/** Scans `buf` (UTF-8 JSON) in one go. Stops early, with `tooDeep`, as soon as nesting passes `maxDepth`. */
+export function scanJsonShape(buf: Uint8Array, maxDepth: number, rule: SpanListRule): JsonShape {
+  const scan = new JsonShapeScan(buf, maxDepth, rule);
+  while (!scan.step(Number.MAX_SAFE_INTEGER));
+  return scan.shape;
+}

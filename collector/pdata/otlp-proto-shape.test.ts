@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeTraceRequest, decodeTraceRequest } from './otlp-proto.js';
-import { MAX_PROTO_VALUE_NESTING, ProtoShapeError, scanTraceRequestShape, scanZipkinListShape } from './otlp-proto-shape.js';
+import { MAX_PROTO_VALUE_NESTING, ProtoShapeError, ProtoShapeScan, ROOT_TRACE_REQUEST, scanTraceRequestShape, scanZipkinListShape } from './otlp-proto-shape.js';
 import { ListOfSpans } from '../receiver/zipkinreceiver/proto-decode.js';
 import type { AnyValue, TraceData } from './model.js';
 import { emptySpansProtobuf } from '../receiver/internal/testdata/hostile-payloads.js';
@@ -102,5 +102,15 @@ describe('OTLP protobuf shape, read before decoding', () => {
     ).finish();
     // 2 spans + 2 tag entries + 1 endpoint + 1 annotation
     expect(scanZipkinListShape(bytes)).toMatchObject({ spans: 2, messages: 6 });
+  });
+
+  it.each([1, 2, 5, 100])('read %i fields at a time, the shape is the same as in one go', (fields) => {
+    const buf = encodeTraceRequest(request([[span({ a: 'b' }, { attributes: [{ key: 'n', value: nested(5) }] }), span()], [span()]], { 'service.name': 'x' }));
+    const scan = new ProtoShapeScan(buf, ROOT_TRACE_REQUEST);
+    let steps = 0;
+    while (!scan.step(fields)) steps++;
+    expect(scan.shape).toEqual(scanTraceRequestShape(buf));
+    expect(scan.shape.spans).toBe(3);
+    if (fields === 1) expect(steps).toBeGreaterThan(20);
   });
 });

@@ -75,6 +75,10 @@ function childKind(kind: number, field: number): number {
   }
 }
 
+/** childKind as a table, kind × field (fields 0-31; every schema field number is below 32). */
+const CHILD = new Int8Array(32 * 32).fill(NOT_A_MESSAGE);
+for (let kind = 0; kind <= ZIPKIN_TAG; kind++) for (let field = 0; field < 32; field++) CHILD[kind * 32 + field] = childKind(kind, field);
+
 export interface ProtoShape {
   spans: number;
   /** Messages (objects once decoded), spans included. */
@@ -159,50 +163,158 @@ function skipValue(c: Cursor, end: number, wire: number, field: number, depth: n
   }
 }
 
-function walk(c: Cursor, end: number, kind: number, valueDepth: number, shape: ProtoShape): void {
-  shape.messages++;
-  if (kind === SPAN || kind === ZIPKIN_SPAN) shape.spans++;
-  while (c.pos < end) {
-    const tag = varint(c, end);
-    const wire = tag & 7;
-    const field = Math.floor(tag / 8);
-    if (field === 0) throw new ProtoShapeError(`illegal tag: field no 0 at offset ${c.pos}`);
-    if (wire !== 2) {
-      skipValue(c, end, wire, field, 0);
-      continue;
+/**
+ * Deepest message nesting the walk follows: the schema's own levels (request → resource spans →
+ * scope spans → span → attribute → value: 6) plus three per nested AnyValue level.
+ */
+const MAX_STACK = 8 + 3 * (MAX_PROTO_VALUE_NESTING + 1);
+
+/**
+ * The walk, iterative with an explicit stack so that it can stop after a number of fields and go
+ * on later (a 20 MB body has 10 million fields: ~0.5 s in one go would stall the event loop).
+ */
+export class ProtoShapeScan {
+  readonly shape: ProtoShape = { spans: 0, messages: 0, stringBytes: 0 };
+  private readonly c: Cursor;
+  private readonly kinds = new Int32Array(MAX_STACK);
+  private readonly ends = new Int32Array(MAX_STACK);
+  private readonly valueDepths = new Int32Array(MAX_STACK);
+  private sp = 0;
+
+  constructor(buf: Uint8Array, root: number) {
+    if (buf.length > 0x7fffffff) throw new ProtoShapeError(`body of ${buf.length} bytes is too large`);
+    this.c = { buf, pos: 0 };
+    this.kinds[0] = root;
+    this.ends[0] = buf.length;
+  }
+
+  /** Reads up to `maxFields` fields; true when the whole body has been read. Throws ProtoShapeError. */
+  step(maxFields: number): boolean {
+    const c = this.c;
+    const buf = c.buf;
+    const shape = this.shape;
+    const kinds = this.kinds;
+    const ends = this.ends;
+    let pos = c.pos;
+    let sp = this.sp;
+    try {
+      for (let n = 0; n < maxFields; n++) {
+        while (pos >= ends[sp]) {
+          if (sp === 0) return true;
+          sp--;
+        }
+        const end = ends[sp];
+        // The tag: one byte for every field number below 16, the usual case, read inline.
+        let tag = buf[pos];
+        if (tag < 0x80) pos++;
+        else {
+          c.pos = pos;
+          tag = varint(c, end);
+          pos = c.pos;
+        }
+        const wire = tag & 7;
+        const field = tag < 0x80000000 ? tag >>> 3 : Math.floor(tag / 8);
+        if (field === 0) throw new ProtoShapeError(`illegal tag: field no 0 at offset ${pos}`);
+        if (wire !== 2) {
+          c.pos = pos;
+          skipValue(c, end, wire, field, 0);
+          pos = c.pos;
+          continue;
+        }
+        let len = pos < end ? buf[pos] : 0x80;
+        if (len < 0x80) pos++;
+        else {
+          c.pos = pos;
+          len = varint(c, end);
+          pos = c.pos;
+        }
+        const stop = pos + len;
+        if (stop > end) throw new ProtoShapeError(`index out of range: ${pos} + ${len} > ${end}`);
+        const child = field < 32 ? CHILD[kinds[sp] * 32 + field] : NOT_A_MESSAGE;
+        if (child === NOT_A_MESSAGE) {
+          shape.stringBytes += len;
+          pos = stop;
+          continue;
+        }
+        if (child === KEY_VALUE && scalarKeyValue(buf, pos, stop, shape)) {
+          // key + scalar value: counted without walking into it; its value sits one level down.
+          if (this.valueDepths[sp] + 1 > MAX_PROTO_VALUE_NESTING + 1) {
+            throw new ProtoShapeError(`attribute values nested deeper than ${MAX_PROTO_VALUE_NESTING} levels`);
+          }
+          pos = stop;
+          continue;
+        }
+        shape.messages++;
+        if (child === SPAN || child === ZIPKIN_SPAN) shape.spans++;
+        let depth = this.valueDepths[sp];
+        if (child === ANY_VALUE && ++depth > MAX_PROTO_VALUE_NESTING + 1) {
+          throw new ProtoShapeError(`attribute values nested deeper than ${MAX_PROTO_VALUE_NESTING} levels`);
+        }
+        if (len === 0) continue; // an empty message: nothing inside to read
+        sp++;
+        kinds[sp] = child;
+        ends[sp] = stop;
+        this.valueDepths[sp] = depth;
+      }
+      return false;
+    } finally {
+      c.pos = pos;
+      this.sp = sp;
     }
-    const len = varint(c, end);
-    const stop = c.pos + len;
-    if (stop > end) throw new ProtoShapeError(`index out of range: ${c.pos} + ${len} > ${end}`);
-    const child = childKind(kind, field);
-    if (child === NOT_A_MESSAGE) {
-      shape.stringBytes += len;
-      c.pos = stop;
-      continue;
-    }
-    let depth = valueDepth;
-    if (child === ANY_VALUE && ++depth > MAX_PROTO_VALUE_NESTING + 1) {
-      throw new ProtoShapeError(`attribute values nested deeper than ${MAX_PROTO_VALUE_NESTING} levels`);
-    }
-    walk(c, stop, child, depth, shape);
-    c.pos = stop;
   }
 }
 
-function scan(buf: Uint8Array, root: number): ProtoShape {
-  const shape: ProtoShape = { spans: 0, messages: 0, stringBytes: 0 };
-  const c: Cursor = { buf, pos: 0 };
-  walk(c, buf.length, root, 0, shape);
-  shape.messages--; // the root itself is not built as a separate object worth counting
-  return shape;
+/**
+ * Counts a KeyValue whose value is a scalar (string, bool, int, double, bytes) — nearly every
+ * attribute — by reading its few bytes in place, without walking into it: key (field 1) then
+ * value (field 2) holding one scalar field, each length under 128 (one-byte lengths). Anything
+ * else (array and kvlist values, longer fields, other layouts) returns false and is walked.
+ */
+function scalarKeyValue(buf: Uint8Array, pos: number, stop: number, shape: ProtoShape): boolean {
+  if (stop - pos < 4 || buf[pos] !== 0x0a) return false; // key, length-delimited
+  const keyLen = buf[pos + 1];
+  if (keyLen >= 0x80) return false;
+  let p = pos + 2 + keyLen;
+  if (p + 2 > stop || buf[p] !== 0x12) return false; // value, length-delimited
+  const valueLen = buf[p + 1];
+  if (valueLen >= 0x80 || p + 2 + valueLen !== stop) return false;
+  p += 2;
+  let bytes = keyLen;
+  if (valueLen > 0) {
+    const tag = buf[p];
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (field === 1 || field === 7) {
+      // string_value / bytes_value: one-byte length covering the rest
+      if (wire !== 2 || p + 2 > stop || buf[p + 1] >= 0x80 || p + 2 + buf[p + 1] !== stop) return false;
+      bytes += buf[p + 1];
+    } else if (field === 2 || field === 3) {
+      // bool_value / int_value: a varint filling the rest
+      if (wire !== 0 || (buf[stop - 1] & 0x80) !== 0) return false;
+    } else if (field === 4) {
+      if (wire !== 1 || p + 9 !== stop) return false; // double_value
+    } else return false;
+  }
+  shape.messages += 2;
+  shape.stringBytes += bytes;
+  return true;
 }
 
-/** Shape of an OTLP ExportTraceServiceRequest (or TracesData). Throws ProtoShapeError. */
+function scanAll(buf: Uint8Array, root: number): ProtoShape {
+  const scan = new ProtoShapeScan(buf, root);
+  while (!scan.step(1 << 20));
+  return scan.shape;
+}
+
+/** Shape of an OTLP ExportTraceServiceRequest (or TracesData), in one go. Throws ProtoShapeError. */
 export function scanTraceRequestShape(buf: Uint8Array): ProtoShape {
-  return scan(buf, REQUEST);
+  return scanAll(buf, REQUEST);
 }
 
-/** Shape of a zipkin.proto3 ListOfSpans. Throws ProtoShapeError. */
+/** Shape of a zipkin.proto3 ListOfSpans, in one go. Throws ProtoShapeError. */
 export function scanZipkinListShape(buf: Uint8Array): ProtoShape {
-  return scan(buf, ZIPKIN_LIST);
+  return scanAll(buf, ZIPKIN_LIST);
 }
+
+export const ROOT_TRACE_REQUEST = REQUEST;
+export const ROOT_ZIPKIN_LIST = ZIPKIN_LIST;

@@ -22,20 +22,21 @@ describe('memory budget sizing', () => {
     ['limit_percentage / spike_limit_percentage', cfg({ limitPercentage: 50, spikeLimitPercentage: 10 }), pod, 0, 0, 256, 204.8, 204.8, 51.2],
     ['request_limit_mib / waiting_limit_mib set', cfg({ requestLimitMiB: 64, waitingLimitMiB: 8 }), pod, 88, 20, 409.6, 327.68, 64, 8],
   ])('%s', (_n, c, sys, heldMiB, baseMiB, total, soft, admission, waiting) => {
-    const s = sizeBudget(c, sys, [{ component: 'q', bytes: heldMiB * MiB }], baseMiB * MiB);
+    const s = sizeBudget(c, sys, [{ component: 'q', bytes: heldMiB * MiB }], { rssBytes: baseMiB * MiB, liveBytes: (baseMiB * MiB) / 4 });
+    expect(s.liveSoftLimitBytes).toBe(s.softLimitBytes - ((baseMiB * MiB * 3) / 4));
     const r = (b: number) => Math.round((b / MiB) * 100) / 100;
     expect([r(s.totalBytes), r(s.softLimitBytes), r(s.requestLimitBytes), r(s.waitingLimitBytes)]).toEqual([total, soft, admission, waiting]);
     expect(s.warnings).toEqual([]);
   });
 
   it('keeps a minimum for receivers and says why when queues take the whole budget', () => {
-    const s = sizeBudget(cfg(), pod, [{ component: 'exporter/otlp', bytes: 400 * MiB }], 20 * MiB);
+    const s = sizeBudget(cfg(), pod, [{ component: 'exporter/otlp', bytes: 400 * MiB }], { rssBytes: 20 * MiB, liveBytes: 5 * MiB });
     expect(s.requestLimitBytes).toBe(MIN_REQUEST_LIMIT_BYTES);
     expect(s.warnings.join()).toMatch(/leaves 0 MiB for receivers .* exporter\/otlp 400/);
   });
 
   it('warns when the V8 heap may outgrow the container', () => {
-    const s = sizeBudget(cfg(), { containerLimitBytes: 512 * MiB, containerLimitSource: 'cgroup', heapLimitBytes: 4096 * MiB }, [], 0);
+    const s = sizeBudget(cfg(), { containerLimitBytes: 512 * MiB, containerLimitSource: 'cgroup', heapLimitBytes: 4096 * MiB }, [], { rssBytes: 0, liveBytes: 0 });
     expect(s.totalBytes).toBe(Math.floor(409.6 * MiB));
     expect(s.warnings.join()).toMatch(/V8 heap limit \(4096 MiB\) is above the cgroup \(512 MiB\).*--max-old-space-size/);
   });

@@ -10,9 +10,12 @@
  *   soft limit S       T − spike (spike_limit_mib / _percentage, 20 % of T by default):
  *                      above it receivers refuse, retryably
  *   reserved R         what queues and batch buffers may hold at most, from their config bounds
- *   baseline B         live memory when the service starts (code, libraries, caches)
+ *   baseline B         resident memory when the service starts (code, libraries, V8's own)
  *   admission pool P   request_limit_mib, else S − B − R (at least MIN_REQUEST_LIMIT)
  *   waiting limit W    waiting_limit_mib, else P / 4
+ *   live soft limit    S − (B − live memory at start): what the per-request check compares live
+ *                      memory (V8 heap used + external) with, since resident memory is live
+ *                      memory plus that constant part
  *
  * Sizing is pure (sizeBudget); the probes of the real process are in telemetry/process-memory.ts.
  */
@@ -40,6 +43,8 @@ export interface HeldBound {
 export interface BudgetSizes {
   totalBytes: number;
   softLimitBytes: number;
+  /** The soft limit for live memory (heap used + external), see the top of this file. */
+  liveSoftLimitBytes: number;
   reservedBytes: number;
   baselineBytes: number;
   requestLimitBytes: number;
@@ -52,8 +57,15 @@ function mib(bytes: number): number {
   return Math.round((bytes / MiB) * 10) / 10;
 }
 
+/** Memory when the service starts: resident (what the container sees) and live (heap used + external). */
+export interface Baseline {
+  rssBytes: number;
+  liveBytes: number;
+}
+
 /** Sizes the budget (pure). */
-export function sizeBudget(cfg: MemoryBudgetConfig, sys: SystemMemory, held: readonly HeldBound[], baselineBytes: number): BudgetSizes {
+export function sizeBudget(cfg: MemoryBudgetConfig, sys: SystemMemory, held: readonly HeldBound[], baseline: Baseline): BudgetSizes {
+  const baselineBytes = baseline.rssBytes;
   const warnings: string[] = [];
   let total: number;
   let spike: number;
@@ -84,7 +96,17 @@ export function sizeBudget(cfg: MemoryBudgetConfig, sys: SystemMemory, held: rea
     }
   }
   const waitingLimit = cfg.waitingLimitMiB > 0 ? Math.floor(cfg.waitingLimitMiB * MiB) : Math.floor(requestLimit / 4);
-  return { totalBytes: total, softLimitBytes: soft, reservedBytes: reserved, baselineBytes, requestLimitBytes: requestLimit, waitingLimitBytes: waitingLimit, warnings };
+  const liveSoft = soft - Math.max(0, baseline.rssBytes - baseline.liveBytes);
+  return {
+    totalBytes: total,
+    softLimitBytes: soft,
+    liveSoftLimitBytes: liveSoft,
+    reservedBytes: reserved,
+    baselineBytes,
+    requestLimitBytes: requestLimit,
+    waitingLimitBytes: waitingLimit,
+    warnings,
+  };
 }
 
 interface QueueShape {

@@ -49,15 +49,15 @@ export class MemoryGuard {
     const cfg = memoryBudgetConfigOf(this.loaded);
     const sys = systemMemory();
     const held = heldMemoryBounds(this.loaded);
-    const sizes = sizeBudget(cfg, sys, held, liveMemoryBytes());
+    const sizes = sizeBudget(cfg, sys, held, { rssBytes: process.memoryUsage.rss(), liveBytes: liveMemoryBytes() });
     this.sized = sizes;
     const collectGarbage = garbageCollector();
     this.admission = new AdmissionController(
       {
         requestLimitBytes: sizes.requestLimitBytes,
         waitingLimitBytes: sizes.waitingLimitBytes,
-        softLimitBytes: sizes.softLimitBytes,
-        hardLimitBytes: sizes.totalBytes,
+        softLimitBytes: sizes.liveSoftLimitBytes,
+        hardLimitBytes: sizes.liveSoftLimitBytes + (sizes.totalBytes - sizes.softLimitBytes),
         maxSpansPerRequest: cfg.maxSpansPerRequest,
         minGcIntervalSoftMs: cfg.minGcIntervalSoftMs,
         minGcIntervalHardMs: cfg.minGcIntervalHardMs,
@@ -68,6 +68,7 @@ export class MemoryGuard {
     const g = this.metrics.memoryBudget;
     g.set({ part: 'total' }, sizes.totalBytes);
     g.set({ part: 'soft_limit' }, sizes.softLimitBytes);
+    g.set({ part: 'live_soft_limit' }, sizes.liveSoftLimitBytes);
     g.set({ part: 'reserved' }, sizes.reservedBytes);
     g.set({ part: 'baseline' }, sizes.baselineBytes);
     g.set({ part: 'admission' }, sizes.requestLimitBytes);
@@ -79,6 +80,7 @@ export class MemoryGuard {
       {
         total_mib: m(sizes.totalBytes),
         soft_limit_mib: m(sizes.softLimitBytes),
+        live_soft_limit_mib: m(sizes.liveSoftLimitBytes),
         container_limit_mib: m(sys.containerLimitBytes),
         container_limit_source: sys.containerLimitSource,
         v8_heap_limit_mib: m(sys.heapLimitBytes),
@@ -101,11 +103,11 @@ export class MemoryGuard {
   check(): void {
     const sizes = this.sized!;
     const live = this.admission!.liveMemory();
-    const above = live >= sizes.softLimitBytes;
+    const above = live >= sizes.liveSoftLimitBytes;
     if (above === this.refusing) return;
     this.refusing = above;
     this.host.backpressure.setRefusing(BACKPRESSURE_SOURCE, above, ADMISSION_RETRY_AFTER_SECONDS);
-    const fields = { component: 'memory_budget', live_mib: Math.round((live / MiB) * 10) / 10, soft_limit_mib: Math.round((sizes.softLimitBytes / MiB) * 10) / 10 };
+    const fields = { component: 'memory_budget', live_mib: Math.round((live / MiB) * 10) / 10, live_soft_limit_mib: Math.round((sizes.liveSoftLimitBytes / MiB) * 10) / 10 };
     if (above) this.logger.warn(fields, 'memory usage above the soft limit; receivers refuse data until it falls');
     else this.logger.info(fields, 'memory usage back below the soft limit; receivers accept data');
   }

@@ -46,17 +46,20 @@ export function declaredLength(req: http.IncomingMessage, max: number): number |
 
 /**
  * Reads the request body, refusing more than `max` bytes: by Content-Length before reading,
- * else while streaming. With a grant, bytes beyond what it holds are added to it as they arrive
- * (a chunked body has no declared size to admit up front). Rejects with HttpError 413 / 400, or
- * 429 / 413 when the grant cannot grow.
+ * else while streaming. A declared body is copied into one buffer of its size as it arrives (no
+ * second copy to join the chunks). With a grant, bytes beyond what it holds are added to it as
+ * they arrive (a chunked body has no declared size to admit up front), and so is the joined copy
+ * of a chunked body. Rejects with HttpError 413 / 400, or 429 / 413 when the grant cannot grow.
  */
 export function readBody(req: http.IncomingMessage, max: number, grant?: AdmissionGrant): Promise<Buffer> {
+  let declared: number | undefined;
   try {
-    declaredLength(req, max);
+    declared = declaredLength(req, max);
   } catch (e) {
     return Promise.reject(e);
   }
   return new Promise<Buffer>((resolve, reject) => {
+    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let total = 0;
     let covered = grant ? grant.bytes : Infinity;
@@ -71,9 +74,21 @@ export function readBody(req: http.IncomingMessage, max: number, grant?: Admissi
       if (err) {
         req.pause();
         reject(err);
-      } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+      } else if (whole) resolve(total === whole.length ? whole : whole.subarray(0, total));
+      else if (chunks.length <= 1) resolve(chunks[0] ?? Buffer.alloc(0));
+      else {
+        const refused = grant?.grow(total);
+        if (refused) reject(refusalHttpError(admissionRefusal(refused), false));
+        else resolve(Buffer.concat(chunks, total));
+      }
     };
     const onData = (chunk: Buffer) => {
+      if (whole) {
+        // Node frames the body by Content-Length: it never delivers more than declared.
+        chunk.copy(whole, total);
+        total += chunk.length;
+        return;
+      }
       total += chunk.length;
       if (total > max) {
         finish(new HttpError(413, `request body exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true));

@@ -6,6 +6,8 @@
  *   admit the wire bytes   → the memory budget's admission control (wait, or refuse retryably)
  *   read, inflate          → every byte held in the grant first (readBody, decodeContentEncoding)
  *   read the body's shape  → too deep or malformed: 400; more spans than max_spans_per_request: 413
+ *                            (a small JSON body is admitted at its worst case instead, and its
+ *                            spans counted once decoded: request-cost.ts, SMALL_JSON_BODY)
  *   admit the decode cost  → estimated before decoding (request-cost.ts); too large for the
  *                            budget: 413, no room now: 429
  *
@@ -30,7 +32,8 @@ export const MAX_ADMISSION_WAIT_MS = 5_000;
 
 export interface AdmittedBody {
   body: Buffer;
-  spans: number;
+  /** Spans counted before decoding; undefined when they must be counted after (checkSpanCap). */
+  spans: number | undefined;
   /** Release once the pipeline has answered; undefined when nothing is limited (tests). */
   grant?: AdmissionGrant;
 }
@@ -43,20 +46,38 @@ export class IntakeRefusal {
   ) {}
 }
 
-/** The body's shape and the span cap, for both transports. Throws IntakeRefusal. */
-export function planAdmittedBody(format: BodyFormat, body: Uint8Array, host: Host | undefined, what: string): RequestPlan {
+/** The body's shape and the span cap, for both transports. Rejects with IntakeRefusal. */
+export async function planAdmittedBody(format: BodyFormat, body: Uint8Array, host: Host | undefined, what: string): Promise<RequestPlan> {
   let plan: RequestPlan;
   try {
-    plan = planRequest(format, body);
+    plan = await planRequest(format, body);
   } catch (e) {
     if (e instanceof RequestShapeError) {
       throw new IntakeRefusal({ retryable: false, reason: 'invalid_data', message: `${what}: ${e.message}`, retryAfterSeconds: 0, grpcCode: 3, httpStatus: 400 }, 0);
     }
     throw e;
   }
-  const max = host?.admission?.maxSpansPerRequest ?? DEFAULT_MAX_SPANS_PER_REQUEST;
-  if (plan.spans > max) throw new IntakeRefusal(tooManySpansRefusal(plan.spans, max), plan.spans);
+  if (plan.spans !== undefined) checkSpanCap(plan.spans, host);
   return plan;
+}
+
+/**
+ * The span cap (max_spans_per_request), for bodies counted before decoding and, for small JSON
+ * bodies, right after. Throws IntakeRefusal.
+ */
+export function checkSpanCap(spans: number, host: Host | undefined): void {
+  const max = host?.admission?.maxSpansPerRequest ?? DEFAULT_MAX_SPANS_PER_REQUEST;
+  if (spans > max) throw new IntakeRefusal(tooManySpansRefusal(spans, max), spans);
+}
+
+/** checkSpanCap for HTTP receivers: throws the HttpError to answer. */
+export function checkSpanCapHttp(spans: number, host: Host | undefined): void {
+  try {
+    checkSpanCap(spans, host);
+  } catch (e) {
+    if (e instanceof IntakeRefusal) throw httpErrorOf(e, false);
+    throw e;
+  }
 }
 
 /** Grows `grant` to `need` bytes in all. Throws IntakeRefusal. */
@@ -95,9 +116,9 @@ export async function admitHttpBody(req: http.IncomingMessage, cfg: HttpServerCo
     const raw = await readBody(req, cfg.maxRequestBodySize, grant);
     const body = await decodeContentEncoding(raw, req.headers['content-encoding'], cfg.maxRequestBodySize, cfg.compressionAlgorithms, grant);
     try {
-      const plan = planAdmittedBody(format, body, host, what);
+      const plan = await planAdmittedBody(format, body, host, what);
       // The compressed body stays referenced while the inflated one is decoded.
-      growTo(grant, plan.decodedBytes + (body === raw ? 0 : raw.length), plan.spans);
+      growTo(grant, plan.decodedBytes + (body === raw ? 0 : raw.length), plan.spans ?? 0);
       return { body, spans: plan.spans, grant };
     } catch (e) {
       if (e instanceof IntakeRefusal) throw httpErrorOf(e, false);

@@ -89,7 +89,7 @@ const PB = { 'Content-Type': 'application/x-protobuf' };
 const JSON_H = { 'Content-Type': 'application/json' };
 
 describe('span cap and body shape, before decoding', () => {
-  it('OTLP: more spans than max_spans_per_request is 413, counted with its spans, never decoded', async () => {
+  it('OTLP: more spans than max_spans_per_request is 413, counted with its spans, never pushed on', async () => {
     const host = new TestHost();
     host.admission = testAdmission({ maxSpansPerRequest: 100 });
     const { port, consumer, settings } = await startOtlpHttp(host);
@@ -116,6 +116,21 @@ describe('span cap and body shape, before decoding', () => {
   });
 
   it.each([
+    ['OTLP/JSON', 'otlp', { resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 11 }, () => ({ traceId: '01'.repeat(16), spanId: '02'.repeat(8) })) }] }] }, '/v1/traces'],
+    ['Zipkin JSON', 'zipkin', Array.from({ length: 11 }, (_, i) => ({ traceId: 'a', id: (i + 1).toString(16) })), '/api/v2/spans'],
+  ])('%s: a small body is counted once decoded, and refused past the cap all the same', async (_n, kind, payload, path) => {
+    const host = new TestHost();
+    host.admission = testAdmission({ maxSpansPerRequest: 10 });
+    const { port, consumer, settings } = kind === 'otlp' ? await startOtlpHttp(host) : await startZipkin(host);
+    const r = await post(port, path, JSON.stringify(payload), JSON_H);
+    expect(r.status).toBe(413);
+    expect(r.body).toMatch(/request carries 11 spans, more than the limit of 10/);
+    expect(consumer.received).toEqual([]);
+    expect(await counterValue(settings, 'otelcol_receiver_refused_spans_total', { reason: 'too_many_spans' })).toBe(11);
+    expect(host.admission.inFlightBytes).toBe(0);
+  });
+
+  it.each([
     ['OTLP/JSON', 'otlp', '/v1/traces', '['.repeat(200_000)],
     ['Zipkin JSON', 'zipkin', '/api/v2/spans', '['.repeat(200_000)],
     ['Zipkin JSON objects', 'zipkin', '/api/v2/spans', '{"a":'.repeat(100_000)],
@@ -130,18 +145,22 @@ describe('span cap and body shape, before decoding', () => {
     expect(await counterValue(settings, 'meshtrace_receiver_refused_requests_total', { reason: 'invalid_data' })).toBe(1);
   });
 
-  it('OTLP protobuf with attribute values nested past 30 levels is 400, not a stack overflow', async () => {
+  it.each([
+    ['a small body: protobufjs refuses it', 0, /max depth exceeded/],
+    ['a large body: refused before decoding', 200 * 1024, /nested deeper than 30 levels/],
+  ])('OTLP protobuf with attribute values nested 2,000 levels deep is 400, not a stack overflow (%s)', async (_n, padding, message) => {
     const host = new TestHost();
     const { port } = await startOtlpHttp(host, { max_request_body_size: 10 * MiB });
-    // kvlist { values { key "k" value { kvlist ... } } }, 2,000 levels, built from the inside out.
+    // kvlist { values { key "k" value { kvlist ... } } }, built from the inside out.
     let v = Buffer.from([0x0a, 0x01, 0x78]); // AnyValue{string_value:"x"}
     const wrap = (tag: number, b: Buffer) => Buffer.concat([Buffer.from([tag]), varint(b.length), b]);
     for (let i = 0; i < 2_000; i++) v = wrap(0x32, wrap(0x0a, Buffer.concat([Buffer.from([0x0a, 0x01, 0x6b]), wrap(0x12, v)])));
     const span = Buffer.concat([Buffer.from([0x0a, 0x10]), tid, Buffer.from([0x12, 0x08]), sid, wrap(0x4a, Buffer.concat([Buffer.from([0x0a, 0x01, 0x6e]), wrap(0x12, v)]))]);
-    const body = wrap(0x0a, wrap(0x12, wrap(0x12, span)));
+    const pad = padding ? wrap(0x1a, Buffer.alloc(padding, 0x61)) : Buffer.alloc(0); // ResourceSpans.schema_url
+    const body = wrap(0x0a, Buffer.concat([wrap(0x12, wrap(0x12, span)), pad]));
     const r = await post(port, '/v1/traces', body, PB);
     expect(r.status).toBe(400);
-    expect(r.body).toMatch(/nested deeper than 30 levels/);
+    expect(r.body).toMatch(message);
   });
 });
 

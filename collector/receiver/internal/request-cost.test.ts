@@ -7,7 +7,7 @@ import { garbageCollector, liveMemoryBytes } from '../../telemetry/process-memor
 import { decodeZipkinJson } from '../zipkinreceiver/json-decode.js';
 import { decodeZipkinProto, ListOfSpans } from '../zipkinreceiver/proto-decode.js';
 import { zipkinToTraceData } from '../zipkinreceiver/translate.js';
-import { planRequest, RequestShapeError, type BodyFormat } from './request-cost.js';
+import { planRequest, RequestShapeError, SMALL_BODY, WORST_CASE_PER_BYTE, type BodyFormat } from './request-cost.js';
 import type { TraceData } from '../../pdata/model.js';
 import { emptySpansProtobuf } from './testdata/hostile-payloads.js';
 
@@ -70,9 +70,12 @@ const decoders: Record<BodyFormat, (b: Buffer) => unknown> = {
 const cases: [string, BodyFormat, () => Buffer, number][] = [
   ['OTLP protobuf, 100 Envoy spans', 'otlp-proto', () => Buffer.from(encodeTraceRequest(otlp(100))), 100],
   ['OTLP protobuf, 200,000 empty spans', 'otlp-proto', () => emptySpansProtobuf(200_000), 200_000],
+  ['OTLP protobuf, 60,000 empty spans (small: the worst case per byte)', 'otlp-proto', () => emptySpansProtobuf(60_000), 60_000],
   ['OTLP/JSON, 100 Envoy spans', 'otlp-json', () => Buffer.from(encodeTracesJson(otlp(100))), 100],
   ['Zipkin JSON, 100 Envoy spans', 'zipkin-json', () => Buffer.from(JSON.stringify(zipkinSpans(100))), 100],
   ['Zipkin JSON, 100,000 {}', 'zipkin-json', () => Buffer.from(`[${Array(100_000).fill('{}').join(',')}]`), 100_000],
+  ['OTLP/JSON, 40,000 spans {} (small: the worst case per byte)', 'otlp-json', () => Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${Array(40_000).fill('{}').join(',')}]}]}]}`), 40_000],
+  ['Zipkin JSON, 5,000 minimal valid spans (small)', 'zipkin-json', () => Buffer.from(JSON.stringify(Array.from({ length: 5_000 }, (_, i) => ({ traceId: '1', id: (i + 1).toString(16) })))), 5_000],
   ['Zipkin JSON, 20,000 minimal valid spans', 'zipkin-json', () => Buffer.from(JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ traceId: '1', id: (i + 1).toString(16) })))), 20_000],
   [
     'Zipkin proto3, 100 Envoy spans',
@@ -90,11 +93,12 @@ const cases: [string, BodyFormat, () => Buffer, number][] = [
 describe('decode cost, estimated before decoding', () => {
   const gc = garbageCollector();
 
-  it.each(cases)('%s: span count exact, estimate above what decoding retains', (_name, format, make, spans) => {
+  it.each(cases)('%s: span count exact, estimate above what decoding retains', async (_name, format, make, spans) => {
     expect(gc).toBeDefined();
     const body = make();
-    const plan = planRequest(format, body);
-    expect(plan.spans).toBe(spans);
+    const plan = await planRequest(format, body);
+    // Small bodies are not scanned: their spans are counted once decoded.
+    expect(plan.spans).toBe(body.length <= SMALL_BODY ? undefined : spans);
     gc!();
     const before = liveMemoryBytes();
     const decoded = decoders[format](body);
@@ -104,14 +108,28 @@ describe('decode cost, estimated before decoding', () => {
     expect(plan.decodedBytes).toBeGreaterThan(retained);
     // ... and within the measured allocation ratios for real traffic (it decides what the budget
     // admits): at most 32× the body (Zipkin proto3 allocates ~24×, OTLP protobuf ~8×).
-    if (spans === 100) expect(plan.decodedBytes).toBeLessThan(32 * body.length);
+    // (A small body is admitted at its worst case, WORST_CASE_PER_BYTE × its size.)
+    if (spans === 100 && plan.spans !== undefined) expect(plan.decodedBytes).toBeLessThan(32 * body.length);
   });
 
-  it('refuses JSON nested past the limit and malformed protobuf before decoding', () => {
-    expect(() => planRequest('otlp-json', Buffer.from('['.repeat(161)))).toThrow(RequestShapeError);
-    expect(() => planRequest('otlp-json', Buffer.from('['.repeat(160)))).not.toThrow();
-    expect(() => planRequest('zipkin-json', Buffer.from('['.repeat(65)))).toThrow(/nested deeper than 64 levels/);
-    expect(() => planRequest('otlp-proto', Buffer.from([0x0a, 0x09, 0x00]))).toThrow(RequestShapeError);
-    expect(() => planRequest('zipkin-proto', Buffer.from([0x0f]))).toThrow(RequestShapeError);
+  it('refuses JSON nested past the limit and malformed protobuf before decoding', async () => {
+    const big = (text: string) => Buffer.from(text + ' '.repeat(SMALL_BODY));
+    await expect(planRequest('otlp-json', big('['.repeat(161)))).rejects.toThrow(RequestShapeError);
+    await expect(planRequest('otlp-json', big('['.repeat(160)))).resolves.toMatchObject({ spans: 0 });
+    await expect(planRequest('zipkin-json', big('['.repeat(65)))).rejects.toThrow(/nested deeper than 64 levels/);
+    // A small body is admitted at its worst case, unscanned.
+    await expect(planRequest('zipkin-json', Buffer.from('['.repeat(65)))).resolves.toEqual({ spans: undefined, decodedBytes: 65 * WORST_CASE_PER_BYTE['zipkin-json'] });
+    const bigProto = (b: number[]) => Buffer.concat([Buffer.from(b), Buffer.alloc(SMALL_BODY)]);
+    await expect(planRequest('otlp-proto', bigProto([0x0a, 0xff, 0xff, 0xff, 0x7f]))).rejects.toThrow(RequestShapeError);
+    await expect(planRequest('zipkin-proto', bigProto([0x0f]))).rejects.toThrow(RequestShapeError);
+  });
+
+  it('a large body is read in slices: the event loop turns in between', async () => {
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const plan = await planRequest('otlp-proto', emptySpansProtobuf(2_000_000));
+    clearInterval(ticker);
+    expect(plan.spans).toBe(2_000_000);
+    expect(turns).toBeGreaterThan(3);
   });
 });

@@ -17,16 +17,34 @@
  *   Zipkin JSON   200                    80          2                1200       10× body (Envoy), 65× (minimal spans)
  *   Zipkin proto  700                    –           2                3000       25× body (Envoy)
  */
-import { scanJsonShape, type JsonShape } from '../../pdata/json-shape.js';
-import { ProtoShapeError, scanTraceRequestShape, scanZipkinListShape, type ProtoShape } from '../../pdata/otlp-proto-shape.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { JsonShapeScan, type JsonShape } from '../../pdata/json-shape.js';
+import { ProtoShapeError, ProtoShapeScan, ROOT_TRACE_REQUEST, ROOT_ZIPKIN_LIST, type ProtoShape } from '../../pdata/otlp-proto-shape.js';
 
 export type BodyFormat = 'otlp-proto' | 'otlp-json' | 'zipkin-json' | 'zipkin-proto';
 
 export interface RequestPlan {
-  spans: number;
+  /** Spans the body carries; undefined for a small body, counted once decoded. */
+  spans: number | undefined;
   /** Estimated bytes decoding allocates, the body itself included. */
   decodedBytes: number;
 }
+
+/**
+ * Bodies up to this size are not scanned: the scan costs 15-50 % of the native decoding it
+ * guards (JSON.parse, protobufjs), while what such a body can cost is small whatever it holds,
+ * so it is admitted at its worst case instead (WORST_CASE_PER_BYTE) and its spans are counted
+ * once decoded. Nesting needs no scan there either: JSON.parse is iterative, protobufjs refuses
+ * messages nested deeper than 100, and the decoders bound their own recursion. Envoy's batches
+ * are a few KB to ~100 KB.
+ */
+export const SMALL_BODY = 128 * 1024;
+/**
+ * What decoding can allocate per byte of body at most (measured, rounded up): OTLP protobuf
+ * empty spans (2 bytes each) 99×, empty events 52×; OTLP/JSON spans `{}` 214×; Zipkin JSON
+ * minimal valid spans 56×, annotations `{}` 87×; Zipkin proto3 empty annotations 127×.
+ */
+export const WORST_CASE_PER_BYTE: Record<BodyFormat, number> = { 'otlp-proto': 128, 'otlp-json': 256, 'zipkin-json': 128, 'zipkin-proto': 160 };
 
 /** JSON nesting allowed: OTLP/JSON nests 10 levels down to a value, plus 4 per nested kvlist (30). */
 export const MAX_JSON_DEPTH: Record<'otlp-json' | 'zipkin-json', number> = { 'otlp-json': 160, 'zipkin-json': 64 };
@@ -57,25 +75,44 @@ function protoCost(bodyBytes: number, s: ProtoShape, perMessage: number, perSpan
   return bodyBytes + s.messages * perMessage + s.stringBytes * 2 + s.spans * perSpan;
 }
 
-/** Reads a body's shape and estimates its decoding cost. Throws RequestShapeError. */
-export function planRequest(format: BodyFormat, body: Uint8Array): RequestPlan {
+/**
+ * How much of a body is scanned before yielding to the event loop (a few milliseconds each), so
+ * that a 20 MB body never holds it for the ~0.5 s a whole scan takes: health checks and other
+ * requests go on in between.
+ */
+const JSON_SLICE_BYTES = 1 << 20;
+const PROTO_SLICE_FIELDS = 1 << 17;
+
+async function scanSliced(step: () => boolean): Promise<void> {
+  while (!step()) await nextTurn();
+}
+
+/**
+ * Reads a body's shape and estimates its decoding cost, yielding to the event loop between
+ * slices of a large body. Rejects with RequestShapeError.
+ */
+export async function planRequest(format: BodyFormat, body: Uint8Array): Promise<RequestPlan> {
+  if (body.length <= SMALL_BODY) return { spans: undefined, decodedBytes: body.length * WORST_CASE_PER_BYTE[format] };
   switch (format) {
     case 'otlp-json':
     case 'zipkin-json': {
       const maxDepth = MAX_JSON_DEPTH[format];
-      const shape = scanJsonShape(body, maxDepth, format === 'otlp-json' ? 'spans-key' : 'top-level-array');
+      const scan = new JsonShapeScan(body, maxDepth, format === 'otlp-json' ? 'spans-key' : 'top-level-array');
+      await scanSliced(() => scan.step(JSON_SLICE_BYTES));
+      const shape = scan.shape;
       if (shape.tooDeep) throw new RequestShapeError(`invalid JSON: nested deeper than ${maxDepth} levels`);
       return { spans: shape.spans, decodedBytes: jsonCost(body.length, shape, format === 'otlp-json' ? OTLP_JSON : ZIPKIN_JSON) };
     }
     case 'otlp-proto':
     case 'zipkin-proto': {
-      let shape: ProtoShape;
+      const scan = new ProtoShapeScan(body, format === 'otlp-proto' ? ROOT_TRACE_REQUEST : ROOT_ZIPKIN_LIST);
       try {
-        shape = format === 'otlp-proto' ? scanTraceRequestShape(body) : scanZipkinListShape(body);
+        await scanSliced(() => scan.step(PROTO_SLICE_FIELDS));
       } catch (e) {
         if (e instanceof ProtoShapeError) throw new RequestShapeError(e.message);
         throw e;
       }
+      const shape = scan.shape;
       const cost = format === 'otlp-proto' ? protoCost(body.length, shape, 150, 100) : protoCost(body.length, shape, 700, 3000);
       return { spans: shape.spans, decodedBytes: cost };
     }

@@ -17,7 +17,7 @@ import { startGrpcServer, type ExportResult, type RunningGrpcServer } from './gr
 import { HttpError, mediaType, quoteBounded, startHttpServer, type HttpAnswer, type HttpServerHooks, type RunningHttpServer } from '../internal/http-server.js';
 import { rejectInvalidSpans } from '../internal/span-validation.js';
 import { admissionRefusal, backpressureRefusal, pushTraces, refusalHttpError, type Refusal } from '../internal/refusal.js';
-import { admitHttpBody, IntakeRefusal, planAdmittedBody } from '../internal/intake.js';
+import { admitHttpBody, checkSpanCap, checkSpanCapHttp, IntakeRefusal, planAdmittedBody } from '../internal/intake.js';
 import { AdmissionRefused, type AdmissionGrant } from '../../component/admission.js';
 import { ReceiverObs } from '../internal/obsreport.js';
 import { encodeRpcStatus, GrpcCode, rpcStatusJson } from '../internal/rpc-status.js';
@@ -123,16 +123,16 @@ export class OtlpReceiver implements TracesReceiver {
     // The message is already in memory (grpc-js read it; the connection guard held its bytes):
     // size it before decoding, then admit what decoding will allocate.
     let grant: AdmissionGrant | undefined;
-    let spans = 0;
+    let spans: number | undefined;
     try {
-      const plan = planAdmittedBody('otlp-proto', request, this.host, 'invalid ExportTraceServiceRequest protobuf');
-      spans = plan.spans;
+      const plan = await planAdmittedBody('otlp-proto', request, this.host, 'invalid ExportTraceServiceRequest protobuf');
+      spans = plan.spans; // undefined for a small body: counted once decoded
       const admission = this.host?.admission;
       if (admission) grant = await admission.acquire(plan.decodedBytes, deadline);
     } catch (e) {
       grant?.release();
       if (e instanceof IntakeRefusal) return this.grpcRefusal(e.refusal, e.spans);
-      if (e instanceof AdmissionRefused) return this.grpcRefusal(admissionRefusal(e), spans);
+      if (e instanceof AdmissionRefused) return this.grpcRefusal(admissionRefusal(e), spans ?? 0);
       throw e;
     }
     try {
@@ -143,6 +143,14 @@ export class OtlpReceiver implements TracesReceiver {
         const message = `invalid ExportTraceServiceRequest protobuf: ${(e as Error).message}`;
         this.grpcObs.refusedRequest('INVALID_ARGUMENT', 'invalid_data', message, false);
         return { ok: false, code: GrpcCode.INVALID_ARGUMENT, message };
+      }
+      if (spans === undefined) {
+        try {
+          checkSpanCap(spanCount(td), this.host);
+        } catch (e) {
+          if (e instanceof IntakeRefusal) return this.grpcRefusal(e.refusal, e.spans);
+          throw e;
+        }
       }
       const out = await this.consume(td, this.grpcObs);
       if (!out.ok) {
@@ -172,7 +180,7 @@ export class OtlpReceiver implements TracesReceiver {
       throw new HttpError(415, `415 unsupported media type, supported: [${JSON_TYPE}, ${PROTOBUF}]; got ${quoteBounded(req.headers['content-type'] ?? '')}`);
     }
     const what = type === PROTOBUF ? 'invalid ExportTraceServiceRequest protobuf' : 'invalid OTLP/JSON';
-    const { body, grant } = await admitHttpBody(req, cfg, this.host, type === PROTOBUF ? 'otlp-proto' : 'otlp-json', what);
+    const { body, grant, spans } = await admitHttpBody(req, cfg, this.host, type === PROTOBUF ? 'otlp-proto' : 'otlp-json', what);
     try {
       let td: TraceData;
       try {
@@ -182,6 +190,7 @@ export class OtlpReceiver implements TracesReceiver {
         err.reason = 'invalid_data';
         throw err;
       }
+      if (spans === undefined) checkSpanCapHttp(spanCount(td), this.host);
       const out = await this.consume(td, this.httpObs);
       if (!out.ok) {
         const e = refusalHttpError(out.refusal);

@@ -12,7 +12,7 @@ import { spanCount } from '../../pdata/model.js';
 import type { ZipkinReceiverConfig } from './config.js';
 import { HttpError, mediaType, quoteBounded, startHttpServer, type HttpAnswer, type RunningHttpServer } from '../internal/http-server.js';
 import { pushTraces, refusalHttpError } from '../internal/refusal.js';
-import { admitHttpBody } from '../internal/intake.js';
+import { admitHttpBody, checkSpanCapHttp } from '../internal/intake.js';
 import { ReceiverObs } from '../internal/obsreport.js';
 import { decodeZipkinJson } from './json-decode.js';
 import { decodeZipkinProto } from './proto-decode.js';
@@ -91,16 +91,16 @@ export class ZipkinReceiver implements TracesReceiver {
       throw new HttpError(415, `415 unsupported media type ${quoteBounded(type)}${hint}; supported: [application/json, application/x-protobuf]`);
     }
     const what = isProto ? 'invalid zipkin.proto3.ListOfSpans protobuf' : 'invalid Zipkin JSON';
-    const { body, grant } = await admitHttpBody(req, this.cfg, this.host, isProto ? 'zipkin-proto' : 'zipkin-json', what);
+    const { body, grant, spans } = await admitHttpBody(req, this.cfg, this.host, isProto ? 'zipkin-proto' : 'zipkin-json', what);
     try {
-      return await this.consume(body, isProto);
+      return await this.consume(body, isProto, spans === undefined);
     } finally {
       grant?.release();
     }
   }
 
   /** Decodes an admitted body, pushes its valid spans on, and says which were rejected. */
-  private async consume(body: Buffer, isProto: boolean): Promise<HttpAnswer> {
+  private async consume(body: Buffer, isProto: boolean, capAfterDecoding: boolean): Promise<HttpAnswer> {
     let decoded: DecodedZipkinSpans;
     try {
       decoded = isProto ? decodeZipkinProto(body) : decodeZipkinJson(body);
@@ -112,6 +112,7 @@ export class ZipkinReceiver implements TracesReceiver {
       }
       throw e;
     }
+    if (capAfterDecoding) checkSpanCapHttp(decoded.spans.length + decoded.rejectedCount, this.host);
     let rejectedText = '';
     if (decoded.rejectedCount > 0) {
       const shown = decoded.rejected.map((r) => r.message);
