@@ -49,9 +49,10 @@ export interface Admission {
   readonly requestLimitBytes: number;
   /**
    * Admits `bytes` now, or waits in line (FIFO) while the waiting line has room, until there is
-   * room or `signal` aborts. Rejects with AdmissionRefused.
+   * room or the wait ends: `wait` is a signal, or milliseconds (a timer is only set when the
+   * request has to wait). Rejects with AdmissionRefused.
    */
-  acquire(bytes: number, signal?: AbortSignal): Promise<AdmissionGrant>;
+  acquire(bytes: number, wait?: AbortSignal | number): Promise<AdmissionGrant>;
   /**
    * Counts bytes a transport has already buffered before any handler ran (gRPC messages being
    * received), even past the limit, or gives them back (negative). `over()` then tells the

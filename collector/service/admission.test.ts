@@ -82,7 +82,14 @@ describe('admission control (bytes, with a bounded waiting line)', () => {
     expect(await refusal(w)).toMatchObject({ reason: 'admission_timeout', retryable: true });
     expect(a.waitingLineBytes).toBe(0);
     await expect(refusal(a.acquire(10, AbortSignal.abort()))).resolves.toMatchObject({ reason: 'admission_timeout' });
+    // A wait in milliseconds: its timer is set only when the request has to wait.
+    const t0 = Date.now();
+    expect(await refusal(a.acquire(10, 50))).toMatchObject({ reason: 'admission_timeout' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
+    const served = a.acquire(10, 10_000);
     g.release();
+    (await served).release();
+    expect(a.inFlightBytes).toBe(0);
   });
 
   it('a grant grows without waiting, within the limit', async () => {

@@ -58,6 +58,7 @@ interface Waiter {
   reject: (r: AdmissionRefused) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
+  timer?: NodeJS.Timeout;
 }
 
 const MiB = 1024 * 1024;
@@ -142,7 +143,7 @@ export class AdmissionController implements Admission {
     else this.give(-delta);
   }
 
-  acquire(bytes: number, signal?: AbortSignal): Promise<AdmissionGrant> {
+  acquire(bytes: number, wait?: AbortSignal | number): Promise<AdmissionGrant> {
     const n = Math.max(0, Math.ceil(bytes));
     const l = this.limits;
     if (n > l.requestLimitBytes) {
@@ -163,20 +164,21 @@ export class AdmissionController implements Admission {
         ),
       );
     }
-    if (signal?.aborted) return Promise.reject(this.timeoutRefusal());
+    const signal = typeof wait === 'number' ? undefined : wait;
+    if (signal?.aborted || wait === 0) return Promise.reject(this.timeoutRefusal());
     return new Promise<AdmissionGrant>((resolve, reject) => {
       const w: Waiter = { bytes: n, resolve, reject, signal };
-      if (signal) {
-        w.onAbort = () => {
-          const i = this.line.indexOf(w);
-          if (i < 0) return;
-          this.line.splice(i, 1);
-          this.waitingBytes -= w.bytes;
-          reject(this.timeoutRefusal());
-          this.admitWaiters(); // the head may have changed
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
+      w.onAbort = () => {
+        const i = this.line.indexOf(w);
+        if (i < 0) return;
+        this.line.splice(i, 1);
+        this.waitingBytes -= w.bytes;
+        this.stopWaiting(w);
+        reject(this.timeoutRefusal());
+        this.admitWaiters(); // the head may have changed
+      };
+      if (signal) signal.addEventListener('abort', w.onAbort, { once: true });
+      else if (typeof wait === 'number') w.timer = setTimeout(w.onAbort, wait);
       this.line.push(w);
       this.waitingBytes += n;
     });
@@ -220,10 +222,15 @@ export class AdmissionController implements Admission {
       if (this.inFlight + w.bytes > this.limits.requestLimitBytes) return;
       this.line.shift();
       this.waitingBytes -= w.bytes;
-      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      this.stopWaiting(w);
       this.inFlight += w.bytes;
       w.resolve(new Grant(this, w.bytes));
     }
+  }
+
+  private stopWaiting(w: Waiter): void {
+    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    if (w.timer) clearTimeout(w.timer);
   }
 
   private timeoutRefusal(): AdmissionRefused {

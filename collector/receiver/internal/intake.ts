@@ -106,7 +106,7 @@ export async function admitHttpBody(req: http.IncomingMessage, cfg: HttpServerCo
   if (admission) {
     const wait = Math.min(MAX_ADMISSION_WAIT_MS, cfg.readTimeoutMs > 0 ? cfg.readTimeoutMs / 2 : MAX_ADMISSION_WAIT_MS);
     try {
-      grant = await admission.acquire(declared ?? INITIAL_CHUNKED_ADMISSION, AbortSignal.timeout(wait));
+      grant = await admission.acquire(declared ?? INITIAL_CHUNKED_ADMISSION, wait);
     } catch (e) {
       if (e instanceof AdmissionRefused) throw refusalHttpError(admissionRefusal(e), true);
       throw e;

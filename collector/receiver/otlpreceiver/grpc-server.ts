@@ -24,8 +24,8 @@ export { EXPORT_PATH } from '../../pdata/otlp-grpc-service.js';
 /** The outcome of one Export call. */
 export type ExportResult = { ok: true; response: Uint8Array } | { ok: false; code: number; message: string; retryAfterSeconds?: number };
 
-/** Handles one Export request; `deadline` aborts when the call's deadline (or our wait cap) passes. */
-export type ExportHandler = (request: Buffer, deadline: AbortSignal) => Promise<ExportResult>;
+/** Handles one Export request; `waitMs`: how long it may wait for admission (the call's deadline, capped). */
+export type ExportHandler = (request: Buffer, waitMs: number) => Promise<ExportResult>;
 
 export interface GrpcServerHooks {
   onUnexpected(e: unknown): void;
@@ -38,11 +38,11 @@ export interface GrpcServerHooks {
 /** The longest a handler waits for admission, whatever the call's own deadline. */
 const MAX_HANDLER_WAIT_MS = 5_000;
 
-function handlerDeadline(call: grpc.ServerUnaryCall<Buffer, Buffer>): AbortSignal {
+function handlerWaitMs(call: grpc.ServerUnaryCall<Buffer, Buffer>): number {
   const d = call.getDeadline();
   const at = d instanceof Date ? d.getTime() : d;
   const left = Number.isFinite(at) ? at - Date.now() : MAX_HANDLER_WAIT_MS;
-  return AbortSignal.timeout(Math.max(0, Math.min(MAX_HANDLER_WAIT_MS, left)));
+  return Math.max(0, Math.min(MAX_HANDLER_WAIT_MS, left));
 }
 
 /** Builds the gRPC error with google.rpc.Status (and RetryInfo) in grpc-status-details-bin. */
@@ -80,7 +80,7 @@ export async function startGrpcServer(cfg: OtlpGrpcConfig, handle: ExportHandler
   const server = new grpc.Server(options);
   server.addService(rawTraceServiceDefinition, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-      handle(call.request, handlerDeadline(call)).then(
+      handle(call.request, handlerWaitMs(call)).then(
         (r) => {
           if (r.ok) callback(null, Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength));
           else callback(grpcError(r.code, r.message, r.retryAfterSeconds), null);

@@ -59,7 +59,7 @@ export class OtlpReceiver implements TracesReceiver {
     const onUnexpected = (e: unknown) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the OTLP receiver');
     try {
       if (this.cfg.grpc) {
-        this.grpcServer = await startGrpcServer(this.cfg.grpc, (req, deadline) => this.handleGrpc(req, deadline), {
+        this.grpcServer = await startGrpcServer(this.cfg.grpc, (req, waitMs) => this.handleGrpc(req, waitMs), {
           onUnexpected,
           onRefused: (code, reason, message) => this.grpcObs.refusedRequest(code, reason, message, false),
           admission: () => this.host?.admission,
@@ -117,7 +117,7 @@ export class OtlpReceiver implements TracesReceiver {
     return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
   }
 
-  private async handleGrpc(request: Buffer, deadline: AbortSignal): Promise<ExportResult> {
+  private async handleGrpc(request: Buffer, waitMs: number): Promise<ExportResult> {
     const bp = backpressureRefusal(this.host);
     if (bp) return this.grpcRefusal(bp, 0);
     // The message is already in memory (grpc-js read it; the connection guard held its bytes):
@@ -128,7 +128,7 @@ export class OtlpReceiver implements TracesReceiver {
       const plan = await planAdmittedBody('otlp-proto', request, this.host, 'invalid ExportTraceServiceRequest protobuf');
       spans = plan.spans; // undefined for a small body: counted once decoded
       const admission = this.host?.admission;
-      if (admission) grant = await admission.acquire(plan.decodedBytes, deadline);
+      if (admission) grant = await admission.acquire(plan.decodedBytes, waitMs);
     } catch (e) {
       grant?.release();
       if (e instanceof IntakeRefusal) return this.grpcRefusal(e.refusal, e.spans);
