@@ -216,6 +216,22 @@ describe('admission control in bytes', () => {
     expect(await counterValue(settings, 'meshtrace_receiver_refused_requests_total', { reason: 'memory_limit' })).toBe(1);
   });
 
+  it('a chunked body (no Content-Length) grows its grant as it arrives: past the whole pool, 413', async () => {
+    const host = new TestHost();
+    host.admission = testAdmission({ requestLimitBytes: 512 * 1024 });
+    const { port } = await startOtlpHttp(host);
+    const r = await post(port, '/v1/traces', Buffer.alloc(1024 * 1024), { ...PB, 'Transfer-Encoding': 'chunked' });
+    expect(r.status).toBe(413);
+    expect(r.body).toMatch(/more than the whole admission limit/);
+    expect(host.admission.inFlightBytes).toBe(0);
+    // while another request holds most of the pool, a chunked one is told to retry
+    const taken = await host.admission.acquire(400 * 1024);
+    const r2 = await post(port, '/v1/traces', Buffer.alloc(200 * 1024), { ...PB, 'Transfer-Encoding': 'chunked' });
+    expect(r2.status).toBe(429);
+    taken.release();
+    expect(host.admission.inFlightBytes).toBe(0);
+  });
+
   it('a request too large for the whole budget is 413 (the client must not retry it)', async () => {
     const host = new TestHost();
     host.admission = testAdmission({ requestLimitBytes: 64 * 1024 });

@@ -25,11 +25,17 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Admission } from '../../component/admission.js';
-import { errorCodeOf, Flag, FrameScanner, FrameType, goawayFrame, H2Error, type Frame } from './h2-frames.js';
+import { errorCodeOf, Flag, FrameScanner, FrameType, goawayFrame, H2Error, PADDED, type Frame } from './h2-frames.js';
 
 export interface ConnectionPolicy {
   /** The preface and the client's SETTINGS must arrive within this (0 = no limit). */
   handshakeTimeoutMs: number;
+  /**
+   * max_recv_msg_size: grpc-js refuses a larger message (RESOURCE_EXHAUSTED) from its length
+   * prefix, before its handler (ours) runs; the guard reads the same prefix so that the refusal
+   * is counted.
+   */
+  maxRecvMsgSizeBytes: number;
   /** enforcement_policy.min_time: shortest interval between client PINGs. */
   minPingIntervalMs: number;
   /** enforcement_policy.permit_without_stream: PINGs allowed without an open stream. */
@@ -45,10 +51,16 @@ const LINGER_MS = 1000;
 
 export type CloseReason = 'handshake_timeout' | 'bad_preface' | 'protocol_error' | 'too_many_pings';
 
+/** A gRPC message prefix: compressed flag (1 byte), length (4 bytes, big-endian). */
+const GRPC_PREFIX = 5;
+const NO_DATA_YET = -1;
+
 export interface GuardHooks {
   admission(): Admission | undefined;
   /** The guard closed the connection for `reason`. */
   onClose(reason: CloseReason, detail: string): void;
+  /** A request grpc-js refuses by itself, seen from its frames (a message above max_recv_msg_size). */
+  onRefused(reason: 'too_large', detail: string): void;
   now?: () => number;
 }
 
@@ -61,7 +73,10 @@ export class GuardedConnection extends Duplex {
   private readonly outbound: FrameScanner;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private handshaken = false;
-  /** Open streams (client-initiated) and the request DATA bytes each holds in the budget. */
+  /**
+   * Open streams (client-initiated) and the request DATA bytes each holds in the budget;
+   * NO_DATA_YET until its first DATA frame (which carries the gRPC message prefix).
+   */
   private readonly streams = new Map<number, number>();
   private lastStreamId = 0;
   private lastPingAt = -1;
@@ -80,7 +95,12 @@ export class GuardedConnection extends Duplex {
   ) {
     super({ allowHalfOpen: false });
     this.now = hooks.now ?? Date.now;
-    this.inbound = new FrameScanner(true, (f) => this.fromClient(f));
+    // The first DATA frame of a request carries the gRPC message prefix (its length).
+    this.inbound = new FrameScanner(
+      true,
+      (f) => this.fromClient(f),
+      (type, flags, streamId) => (type === FrameType.DATA && this.streams.get(streamId) === NO_DATA_YET ? GRPC_PREFIX + (flags & PADDED ? 1 : 0) : 0),
+    );
     this.outbound = new FrameScanner(false, (f) => this.fromServer(f));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
@@ -182,12 +202,12 @@ export class GuardedConnection extends Duplex {
       case FrameType.HEADERS:
         if (f.streamId > this.lastStreamId && f.streamId % 2 === 1) {
           this.lastStreamId = f.streamId;
-          this.streams.set(f.streamId, 0);
+          this.streams.set(f.streamId, NO_DATA_YET);
         }
         return;
       case FrameType.DATA:
+        if (f.head.length > 0) this.checkMessageSize(f);
         this.holdData(f.streamId, f.length);
-        if (f.flags & Flag.END_STREAM) return; // the request is complete; it is released when answered
         return;
       case FrameType.RST_STREAM:
         this.endStream(f.streamId);
@@ -220,12 +240,24 @@ export class GuardedConnection extends Duplex {
     }
   }
 
+  private checkMessageSize(f: Frame): void {
+    const at = f.flags & PADDED ? 2 : 1;
+    if (f.head.length < at + 4) return;
+    const size = f.head.readUInt32BE(at);
+    if (size > this.policy.maxRecvMsgSizeBytes) {
+      this.hooks.onRefused('too_large', `message of ${size} bytes, above max_recv_msg_size_mib (${this.policy.maxRecvMsgSizeBytes} bytes)`);
+    }
+  }
+
   private holdData(streamId: number, bytes: number): void {
     const held = this.streams.get(streamId);
-    if (held === undefined || bytes === 0) return;
+    if (held === undefined) return;
     const admission = this.hooks.admission();
-    if (!admission) return;
-    this.streams.set(streamId, held + bytes);
+    if (!admission || bytes === 0) {
+      if (held === NO_DATA_YET) this.streams.set(streamId, 0);
+      return;
+    }
+    this.streams.set(streamId, Math.max(0, held) + bytes);
     admission.holdBytes(bytes);
     if (admission.over() && !this.pausedForBudget) {
       this.pausedForBudget = true;
@@ -246,7 +278,7 @@ export class GuardedConnection extends Duplex {
 
   private releaseAll(): void {
     let held = 0;
-    for (const n of this.streams.values()) held += n;
+    for (const n of this.streams.values()) held += Math.max(0, n);
     this.streams.clear();
     if (held > 0) this.hooks.admission()?.holdBytes(-held);
   }

@@ -227,6 +227,16 @@ describe('gRPC port: caps and the memory budget', () => {
     client.close();
   });
 
+  it('a message above max_recv_msg_size_mib: grpc-js refuses it from its length prefix, and the refusal is counted', async () => {
+    const { port, settings, consumer } = await start({ max_recv_msg_size_mib: 1 });
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const err = await exportOnce(client, traces(1, 2 * 1024 * 1024));
+    client.close();
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(consumer.received).toEqual([]);
+    expect(await counterValue(settings, 'meshtrace_receiver_refused_requests_total', { transport: 'grpc', reason: 'too_large' })).toBe(1);
+  });
+
   it('a message being received is held in the budget until its call ends', async () => {
     const host = new TestHost();
     const admission = testAdmission();

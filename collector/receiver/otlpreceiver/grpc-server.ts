@@ -95,12 +95,18 @@ export async function startGrpcServer(cfg: OtlpGrpcConfig, handle: ExportHandler
   // TLS is terminated here (Node's tls, the same settings grpc-js would use), so the guard sees
   // HTTP/2 frames; grpc-js then serves the decrypted stream.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const policy = { handshakeTimeoutMs: cfg.handshakeTimeoutMs, minPingIntervalMs: cfg.enforcement.minTimeMs, permitWithoutStream: cfg.enforcement.permitWithoutStream };
+  const policy = {
+    handshakeTimeoutMs: cfg.handshakeTimeoutMs,
+    maxRecvMsgSizeBytes: cfg.maxRecvMsgSizeBytes,
+    minPingIntervalMs: cfg.enforcement.minTimeMs,
+    permitWithoutStream: cfg.enforcement.permitWithoutStream,
+  };
   const guard = (socket: net.Socket) => {
     injector.injectConnection(
       new GuardedConnection(socket, policy, {
         admission: hooks.admission,
         onClose: (reason, detail) => hooks.onRefused?.('connection closed', reason, detail),
+        onRefused: (reason, detail) => hooks.onRefused?.('RESOURCE_EXHAUSTED', reason, detail),
       }),
     );
   };

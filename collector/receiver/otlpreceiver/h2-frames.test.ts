@@ -72,4 +72,14 @@ describe('HTTP/2 frame scanner', () => {
     const { frames } = scanAll([frame(FrameType.GOAWAY, 0, 0, Buffer.alloc(3))], false);
     expect(errorCodeOf(frames[0])).toBe(0);
   });
+
+  it('hands over the first bytes of the frames asked for (a DATA frame\'s gRPC message prefix)', () => {
+    const msg = Buffer.concat([Buffer.from([0, 0, 0x10, 0, 0]), Buffer.alloc(20)]); // length 1 MiB
+    const frames: Frame[] = [];
+    const s = new FrameScanner(false, (f) => frames.push({ ...f, head: Buffer.from(f.head) }), (type) => (type === FrameType.DATA ? 5 : 0));
+    for (const c of cut(Buffer.concat([headers, frame(FrameType.DATA, 0, 1, msg)]), 3)) s.push(c);
+    expect(frames[1].head.readUInt32BE(1)).toBe(0x100000);
+    expect(frames[0].head.length).toBe(0);
+    expect(s.atBoundary).toBe(true);
+  });
 });

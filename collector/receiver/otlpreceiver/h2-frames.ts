@@ -27,7 +27,10 @@ export interface Frame {
   flags: number;
   streamId: number;
   length: number;
-  /** The first payload bytes of GOAWAY (8) and RST_STREAM (4) frames; empty otherwise. */
+  /**
+   * The first payload bytes of GOAWAY (8) and RST_STREAM (4) frames, and of the frames the
+   * scanner's `wantHead` asks for; empty otherwise.
+   */
   head: Buffer;
 }
 
@@ -35,6 +38,9 @@ export interface Frame {
 function headBytes(type: number): number {
   return type === FrameType.GOAWAY ? 8 : type === FrameType.RST_STREAM ? 4 : 0;
 }
+
+/** DATA and HEADERS frames with this flag start with a one-byte pad length. */
+export const PADDED = 0x8;
 
 /** The error code of a GOAWAY or RST_STREAM frame (0 when its payload was too short). */
 export function errorCodeOf(f: Frame): number {
@@ -58,6 +64,8 @@ export class FrameScanner {
   constructor(
     expectPreface: boolean,
     private readonly onFrame: (f: Frame) => void,
+    /** Payload bytes wanted with other frames (the start of a stream's first DATA frame). */
+    private readonly wantHead?: (type: number, flags: number, streamId: number) => number,
   ) {
     this.prefaceLeft = expectPreface ? PREFACE.length : 0;
   }
@@ -113,7 +121,7 @@ export class FrameScanner {
       const type = h[3];
       const f: Frame = { type, flags: h[4], streamId: h.readUInt32BE(5) & 0x7fffffff, length, head: EMPTY };
       this.payloadLeft = length;
-      const want = Math.min(headBytes(type), length);
+      const want = Math.min(headBytes(type) || (this.wantHead?.(type, f.flags, f.streamId) ?? 0), length);
       if (want > 0) {
         f.head = Buffer.alloc(want);
         this.headFill = 0;
