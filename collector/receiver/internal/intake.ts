@@ -24,6 +24,7 @@ import type { HttpServerConfig } from './http-config.js';
 import { declaredLength, decodeContentEncoding, readBody } from './http-server.js';
 import { admissionRefusal, backpressureRefusal, refusalHttpError, tooManySpansRefusal, type Refusal } from './refusal.js';
 import { planRequest, RequestShapeError, type BodyFormat, type RequestPlan } from './request-cost.js';
+import { GrpcCode } from './rpc-status.js';
 
 /** What a chunked body (no Content-Length) is admitted with before its first byte. */
 export const INITIAL_CHUNKED_ADMISSION = 64 * 1024;
@@ -53,7 +54,7 @@ export async function planAdmittedBody(format: BodyFormat, body: Uint8Array, hos
     plan = await planRequest(format, body);
   } catch (e) {
     if (e instanceof RequestShapeError) {
-      throw new IntakeRefusal({ retryable: false, reason: 'invalid_data', message: `${what}: ${e.message}`, retryAfterSeconds: 0, grpcCode: 3, httpStatus: 400 }, 0);
+      throw new IntakeRefusal({ retryable: false, reason: 'invalid_data', message: `${what}: ${e.message}`, retryAfterSeconds: 0, grpcCode: GrpcCode.INVALID_ARGUMENT, httpStatus: 400 }, 0);
     }
     throw e;
   }
@@ -62,7 +63,7 @@ export async function planAdmittedBody(format: BodyFormat, body: Uint8Array, hos
 }
 
 /**
- * The span cap (max_spans_per_request), for bodies counted before decoding and, for small JSON
+ * The span cap (max_spans_per_request), for bodies counted before decoding and, for small
  * bodies, right after. Throws IntakeRefusal.
  */
 export function checkSpanCap(spans: number, host: Host | undefined): void {

@@ -84,6 +84,8 @@ export class GuardedConnection extends Duplex {
   /** The server sent HEADERS or DATA since the last PING (grpc-go resets the strikes then). */
   private sentSincePing = false;
   private closing = false;
+  /** A GOAWAY with an error code is being written: end the socket right after it. */
+  private endAfterWrite = false;
   private pausedForBudget = false;
   private pausedForReader = false;
   private readonly now: () => number;
@@ -176,7 +178,6 @@ export class GuardedConnection extends Duplex {
     this.socket.end();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
-  private endAfterWrite = false;
 
   override _final(cb: () => void): void {
     this.socket.end();
