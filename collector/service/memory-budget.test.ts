@@ -4,6 +4,8 @@ import { defaultMemoryBudgetConfig, parseMemoryBudgetConfig, type MemoryBudgetCo
 import { ConfigIssues } from '../config/issues.js';
 import { HELD_SPAN_BYTES, MIN_REQUEST_LIMIT_BYTES, heldMemoryBounds, sizeBudget } from './memory-budget.js';
 import { memoryBudgetConfigOf } from './memory-guard.js';
+import { Service } from './service.js';
+import { nullLogger } from '../telemetry/logger.js';
 import type { SystemMemory } from '../telemetry/process-memory.js';
 
 const MiB = 1024 * 1024;
@@ -104,5 +106,34 @@ describe('memory_limiter extension config', () => {
     [{ waiting_limit: 5 }, 'extensions.memory_limiter: has invalid keys: waiting_limit'],
   ])('%j → %s', (raw, error) => {
     expect(parse(raw).errors.join('\n')).toContain(error);
+  });
+});
+
+describe('the memory budget in a running service', () => {
+  it('is sized before the receivers start, handed to them through the Host, and exported', async () => {
+    const loaded = parseConfigText(`
+receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
+processors: { batch: { send_batch_size: 1024 } }
+exporters: { debug: {} }
+extensions: { memory_limiter: { limit_mib: 1000, spike_limit_mib: 200, request_limit_mib: 64, waiting_limit_mib: 16, max_spans_per_request: 1234 } }
+service:
+  extensions: [memory_limiter]
+  pipelines: { traces: { receivers: [otlp], processors: [batch], exporters: [debug] } }
+`);
+    const service = new Service(loaded, { logger: nullLogger(), serveMetrics: false });
+    expect(service.host.admission).toBeUndefined();
+    await service.start();
+    try {
+      const sizes = service.memoryBudget()!;
+      expect(sizes).toMatchObject({ totalBytes: 1000 * MiB, softLimitBytes: 800 * MiB, requestLimitBytes: 64 * MiB, waitingLimitBytes: 16 * MiB, reservedBytes: 4096 * HELD_SPAN_BYTES });
+      expect(sizes.baselineBytes).toBeGreaterThan(0);
+      expect(service.host.admission).toMatchObject({ maxSpansPerRequest: 1234, requestLimitBytes: 64 * MiB });
+      const text = await service.metrics.text();
+      expect(text).toContain(`meshtrace_memory_budget_bytes{part="total"} ${1000 * MiB}`);
+      expect(text).toContain(`meshtrace_memory_budget_bytes{part="admission"} ${64 * MiB}`);
+      expect(text).toMatch(/meshtrace_admission_in_flight_bytes 0/);
+    } finally {
+      await service.shutdown(5000);
+    }
   });
 });
