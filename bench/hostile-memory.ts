@@ -21,20 +21,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { emptySpansProtobuf, emptyZipkinSpans, gzipBomb, legitimateRequest, nestedJson, zipkinNumericTagSpan } from '../collector/receiver/internal/testdata/hostile-payloads.js';
+import { emptySpansProtobuf, emptyZipkinSpans, gzipBomb, legitimateRequest, nestedJson, shippedDeployment, zipkinNumericTagSpan } from '../collector/receiver/internal/testdata/hostile-payloads.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 3) || 3;
-
-function deployment(): { nodeOptions: string; memoryLimitMiB: number } {
-  const doc = YAML.parse(fs.readFileSync(path.join(root, 'manifests/collector/deployment.yaml'), 'utf8'));
-  const c = doc.spec.template.spec.containers.find((x: { name: string }) => x.name === 'collector');
-  return {
-    nodeOptions: c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value,
-    memoryLimitMiB: Number(/^(\d+)Mi$/.exec(String(c.resources.limits.memory))![1]),
-  };
-}
 
 function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -53,7 +43,7 @@ function post(port: number, p: string, body: Buffer, headers: Record<string, str
 }
 
 async function main(): Promise<void> {
-  const dep = deployment();
+  const dep = shippedDeployment(root);
   const budgetMiB = Math.floor(dep.memoryLimitMiB * 0.8);
   const backend = http.createServer((req, res) => {
     req.resume();

@@ -16,25 +16,16 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import { decodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { idToHex } from '../../collector/pdata/model.js';
 import { RunningCollector, repoRoot, tempDir, writeConfig } from './harness.js';
-import { emptySpansProtobuf, emptyZipkinSpans, gzipBomb, legitimateRequest, nestedJson, zipkinNumericTagSpan } from '../../collector/receiver/internal/testdata/hostile-payloads.js';
+import { emptySpansProtobuf, emptyZipkinSpans, gzipBomb, legitimateRequest, nestedJson, shippedDeployment, zipkinNumericTagSpan } from '../../collector/receiver/internal/testdata/hostile-payloads.js';
 
 const MiB = 1024 * 1024;
 
-/** NODE_OPTIONS and the memory limit of the collector container in the shipped Deployment. */
 function deployment(): { nodeOptions: string; memoryLimitMiB: number } {
-  const doc = YAML.parse(fs.readFileSync(path.join(repoRoot, 'manifests/collector/deployment.yaml'), 'utf8'));
-  const c = doc.spec.template.spec.containers.find((x: { name: string }) => x.name === 'collector');
-  const nodeOptions = c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value as string;
-  const limit = String(c.resources.limits.memory);
-  const m = /^(\d+)Mi$/.exec(limit);
-  if (!m) throw new Error(`unexpected memory limit ${limit}`);
-  return { nodeOptions, memoryLimitMiB: Number(m[1]) };
+  return shippedDeployment(repoRoot);
 }
 
 /** A fake OTLP/HTTP backend: 503 + Retry-After while down, 200 and records span IDs while up. */

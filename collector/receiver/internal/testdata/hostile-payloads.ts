@@ -2,10 +2,14 @@
  * The request bodies of issue 9's hostile client, built without holding them twice: OTLP
  * protobuf bodies of empty spans, Zipkin `[{},…]`, deeply nested JSON, gzip bombs, a span with
  * an 80 KB numeric tag; and legitimate Envoy-shaped requests with unique span IDs. Shared by
- * the receivers' unit tests, test/collector/hostile.test.ts and bench/hostile-memory.ts.
+ * the receivers' unit tests, test/collector/hostile.test.ts and bench/hostile-memory.ts, with
+ * the shipped Deployment's NODE_OPTIONS and memory limit.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
+import YAML from 'yaml';
 import type { TraceData } from '../../../pdata/model.js';
 import { encodeTraceRequest } from '../../../pdata/otlp-proto.js';
 
@@ -99,4 +103,18 @@ export function legitimateRequest(n: number): { body: Buffer; spanIds: string[] 
     ],
   };
   return { body: Buffer.from(encodeTraceRequest(td)), spanIds };
+}
+
+/**
+ * NODE_OPTIONS and the memory limit (MiB) of the collector container in the shipped Deployment
+ * (manifests/collector/deployment.yaml under `repoRoot`): what the hostile tests and bench run with.
+ */
+export function shippedDeployment(repoRoot: string): { nodeOptions: string; memoryLimitMiB: number } {
+  const doc = YAML.parse(fs.readFileSync(path.join(repoRoot, 'manifests/collector/deployment.yaml'), 'utf8'));
+  const c = doc.spec.template.spec.containers.find((x: { name: string }) => x.name === 'collector');
+  const nodeOptions = c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value as string;
+  const limit = String(c.resources.limits.memory);
+  const m = /^(\d+)Mi$/.exec(limit);
+  if (!m) throw new Error(`unexpected memory limit ${limit} in the Deployment`);
+  return { nodeOptions, memoryLimitMiB: Number(m[1]) };
 }
