@@ -1,6 +1,7 @@
 /**
  * Receiver decode cost (issue 4, receivers): per-span rate of each input format's decoding into
- * the internal model, against the cheapest possible step on the same bytes in the same process
+ * the internal model (with the shape scan that runs before it, issue 9), against the cheapest
+ * possible step on the same bytes in the same process
  * (protobufjs decode for protobuf, JSON.parse for JSON), printed as a ratio so the figure means
  * something on a loaded machine. Requests: 100 Envoy-shaped spans × 21 string attributes.
  *
@@ -16,6 +17,9 @@ import { decodeZipkinJson } from '../collector/receiver/zipkinreceiver/json-deco
 import { decodeZipkinProto, ListOfSpans } from '../collector/receiver/zipkinreceiver/proto-decode.js';
 import { zipkinToTraceData } from '../collector/receiver/zipkinreceiver/translate.js';
 import { fmt, median, rateOnce as rate } from './rate.js';
+import { scanJsonShape } from '../collector/pdata/json-shape.js';
+import { scanTraceRequestShape, scanZipkinListShape } from '../collector/pdata/otlp-proto-shape.js';
+import { MAX_JSON_DEPTH, SMALL_BODY } from '../collector/receiver/internal/request-cost.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -107,7 +111,12 @@ function measure(name: string, fn: () => unknown, baselineName: string, baseline
 
 console.log(`receiver decode, ${SPANS} spans × 21 attributes per request; OTLP protobuf ${otlpProto.length} B, OTLP/JSON ${otlpJson.length} B, Zipkin JSON ${zipkinJson.length} B, Zipkin proto ${zipkinProto.length} B`);
 console.log(`node ${process.version}, ${ROUNDS} alternating rounds × ${MS} ms, medians`);
-measure('OTLP protobuf: decode + span validation', () => rejectInvalidSpans(decodeTraceRequest(otlpProto)), 'protobufjs decode', () => decodeTraceRequest(otlpProto));
-measure('OTLP/JSON: decodeTraceRequestJson', () => decodeTraceRequestJson(otlpJson), 'JSON.parse', () => JSON.parse(otlpJson.toString('utf8')));
-measure('Zipkin JSON: decode + translate', () => zipkinToTraceData(decodeZipkinJson(zipkinJson).spans, false), 'JSON.parse', () => JSON.parse(zipkinJson.toString('utf8')));
-measure('Zipkin proto3: decode + translate', () => zipkinToTraceData(decodeZipkinProto(zipkinProto).spans, false), 'protobufjs decode', () => ListOfSpans.decode(zipkinProto));
+// Each candidate includes the shape scan the receivers run before decoding (request-cost.ts):
+// it is part of receiving a request now (bodies up to SMALL_BODY are not scanned).
+const jsonShape = (b: Buffer, format: 'otlp-json' | 'zipkin-json') =>
+  b.length > SMALL_BODY ? scanJsonShape(b, MAX_JSON_DEPTH[format], format === 'otlp-json' ? 'spans-key' : 'top-level-array') : undefined;
+const protoShape = (b: Uint8Array, scan: (b: Uint8Array) => unknown) => (b.length > SMALL_BODY ? scan(b) : undefined);
+measure('OTLP protobuf: shape + decode + span validation', () => (protoShape(otlpProto, scanTraceRequestShape), rejectInvalidSpans(decodeTraceRequest(otlpProto))), 'protobufjs decode', () => decodeTraceRequest(otlpProto));
+measure('OTLP/JSON: shape + decodeTraceRequestJson', () => (jsonShape(otlpJson, 'otlp-json'), decodeTraceRequestJson(otlpJson)), 'JSON.parse', () => JSON.parse(otlpJson.toString('utf8')));
+measure('Zipkin JSON: shape + decode + translate', () => (jsonShape(zipkinJson, 'zipkin-json'), zipkinToTraceData(decodeZipkinJson(zipkinJson).spans, false)), 'JSON.parse', () => JSON.parse(zipkinJson.toString('utf8')));
+measure('Zipkin proto3: shape + decode + translate', () => (protoShape(zipkinProto, scanZipkinListShape), zipkinToTraceData(decodeZipkinProto(zipkinProto).spans, false)), 'protobufjs decode', () => ListOfSpans.decode(zipkinProto));

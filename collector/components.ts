@@ -13,6 +13,7 @@ import { debugExporterFactory } from './exporter/debugexporter/factory.js';
 import { fileExporterFactory } from './exporter/fileexporter/factory.js';
 import { healthCheckExtensionFactory } from './extension/healthcheckextension/factory.js';
 import { fileStorageExtensionFactory } from './extension/filestorageextension/factory.js';
+import { memoryLimiterExtensionFactory } from './extension/memorylimiterextension/factory.js';
 import { otlpExporterFactory } from './exporter/otlpexporter/factory.js';
 import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js';
 import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
@@ -31,6 +32,7 @@ export const builtinFactories: Factory<any, any>[] = [
   fileExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
+  memoryLimiterExtensionFactory,
   otlpExporterFactory,
   otlpHttpExporterFactory,
   awsXrayExporterFactory,

@@ -8,6 +8,7 @@ import type { TraceData } from '../pdata/model.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 import type { ConfigIssues } from '../config/issues.js';
+import type { Admission } from './admission.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
 
@@ -60,6 +61,12 @@ export interface Host {
   readonly health: { readonly state: 'starting' | 'ready' | 'stopping' };
   /** Memory pressure from memory_limiter: receivers refuse (retryably) while it is set. */
   readonly backpressure: { isRefusing(): boolean; retryAfterSeconds(): number };
+  /**
+   * The receivers' shared admission control in bytes (the memory budget, set by the service when
+   * it starts). Receivers acquire a request's bytes before reading its body; absent in tests of
+   * single components, where nothing is limited.
+   */
+  readonly admission?: Admission;
   /**
    * A started extension by its ID (otelcol's `host.GetExtensions()[id]`). Extensions start
    * before every other component, so exporters and receivers can resolve theirs in start().

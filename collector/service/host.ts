@@ -1,8 +1,10 @@
 /**
  * The Host the service hands to every component: the collector's health state (read by
- * health_check) and memory back-pressure (set by memory_limiter, read by receivers, which refuse
- * retryably before decoding while it is on).
+ * health_check), memory back-pressure (set by memory_limiter and by the memory budget's
+ * background check, read by receivers, which refuse retryably before decoding while it is on),
+ * and the receivers' admission control (the memory budget, memory-budget.ts / admission.ts).
  */
+import type { Admission } from '../component/admission.js';
 import type { Extension, Host } from '../component/component.js';
 import type { BackpressureControl } from '../processor/memorylimiterprocessor/processor.js';
 
@@ -30,6 +32,7 @@ export class Backpressure implements BackpressureControl {
 export class ServiceHost implements Host {
   readonly health: { state: HealthState } = { state: 'starting' };
   readonly backpressure = new Backpressure();
+  admission: Admission | undefined;
   private readonly extensions = new Map<string, Extension>();
 
   addExtension(id: string, ext: Extension): void {

@@ -18,6 +18,7 @@ import { CollectorMetrics } from '../telemetry/metrics.js';
 import { MetricsServer } from '../telemetry/server.js';
 import { ExporterFanOut, PipelineFanOut } from './fanout.js';
 import { ServiceHost } from './host.js';
+import { MemoryGuard } from './memory-guard.js';
 
 /**
  * Default drain deadline. Kubernetes sends SIGKILL terminationGracePeriodSeconds (30 s by
@@ -50,6 +51,7 @@ export class Service {
   private readonly extensions = new Map<string, Extension>();
   private readonly pipelines: BuiltPipeline[] = [];
   private metricsServer: MetricsServer | undefined;
+  private readonly memory: MemoryGuard;
   private started: { kind: string; id: string; c: Component }[] = [];
   private shuttingDown: Promise<void> | undefined;
 
@@ -62,6 +64,7 @@ export class Service {
     if (opts.serveMetrics !== false && cfg.service.telemetry.metrics.endpoint) {
       this.metricsServer = new MetricsServer(cfg.service.telemetry.metrics.endpoint, this.metrics, this.logger);
     }
+    this.memory = new MemoryGuard(cfg, this.host, this.metrics, this.logger);
     this.build();
   }
 
@@ -117,6 +120,11 @@ export class Service {
     return kind === 'receiver' ? this.receivers.get(id) : kind === 'exporter' ? this.exporters.get(id) : this.extensions.get(id);
   }
 
+  /** The memory budget's sizes, once started (memory-budget.ts). */
+  memoryBudget() {
+    return this.memory.sizes;
+  }
+
   metricsAddress(): { address: string; port: number } | undefined {
     return this.metricsServer?.address();
   }
@@ -132,6 +140,8 @@ export class Service {
     try {
       if (this.metricsServer) await this.metricsServer.start();
       for (const o of order) {
+        // The budget is sized when everything that holds data is up, just before the receivers.
+        if (o.kind === 'receiver' && !this.memory.sizes) this.memory.start();
         try {
           await o.c.start(this.host);
         } catch (err) {
@@ -174,6 +184,7 @@ export class Service {
       }
     };
     await Promise.all([...this.receivers].map(([id, c]) => stop('receiver', id, c)));
+    this.memory.stop();
     await Promise.all(
       this.pipelines.map(async (p) => {
         for (const { id, processor } of p.processors) await stop('processor', id, processor);

@@ -5,6 +5,7 @@
  */
 import client from 'prom-client';
 import type { Logger } from './logger.js';
+import { liveMemoryBytes } from './process-memory.js';
 
 export class CollectorMetrics {
   readonly registry = new client.Registry();
@@ -20,6 +21,39 @@ export class CollectorMetrics {
     help: 'Spans refused to the client (the client keeps retryable ones).',
     labelNames: ['receiver', 'transport', 'reason'] as const,
     registers: [this.registry],
+  });
+  readonly receiverRefusedRequests = new client.Counter({
+    name: 'meshtrace_receiver_refused_requests_total',
+    help: 'Requests a receiver refused (any error answer, Node HTTP parser errors included), by reason.',
+    labelNames: ['receiver', 'transport', 'reason'] as const,
+    registers: [this.registry],
+  });
+  /** Set by the service once the memory budget is sized (collector/service/memory-budget.ts). */
+  readonly memoryBudget = new client.Gauge({
+    name: 'meshtrace_memory_budget_bytes',
+    help: 'The memory budget: total, soft_limit, reserved (queues and batch buffers at most), admission (receivers), waiting.',
+    labelNames: ['part'] as const,
+    registers: [this.registry],
+  });
+  /** Read at scrape time: the receivers' admission controller, once the service has sized it. */
+  admissionProbe: (() => { inFlight: number; waiting: number }) | undefined;
+  readonly admissionInFlight: client.Gauge = new client.Gauge({
+    name: 'meshtrace_admission_in_flight_bytes',
+    help: 'Bytes the receivers hold for requests being read, decoded and pushed (admission control).',
+    registers: [this.registry],
+    collect: () => {
+      const p = this.admissionProbe?.();
+      if (p) this.admissionInFlight.set(p.inFlight);
+    },
+  });
+  readonly admissionWaiting: client.Gauge = new client.Gauge({
+    name: 'meshtrace_admission_waiting_bytes',
+    help: 'Bytes of requests waiting for admission.',
+    registers: [this.registry],
+    collect: () => {
+      const p = this.admissionProbe?.();
+      if (p) this.admissionWaiting.set(p.waiting);
+    },
   });
   readonly exporterSent = new client.Counter({
     name: 'otelcol_exporter_sent_spans_total',
@@ -90,8 +124,7 @@ export class CollectorMetrics {
     help: 'Live JavaScript memory (V8 heapUsed + external buffers), what memory_limiter measures.',
     registers: [this.registry],
     collect() {
-      const m = process.memoryUsage();
-      this.set(m.heapUsed + m.external);
+      this.set(liveMemoryBytes());
     },
   });
   readonly processUptime = new client.Gauge({

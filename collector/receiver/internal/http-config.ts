@@ -21,6 +21,11 @@ export const DEFAULT_MAX_REQUEST_BODY_SIZE = 20 * 1024 * 1024; // confighttp's d
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'zlib'] as const;
 
+/** Open connections per receiver (ours: confighttp has no such key); more are closed at once. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Requests handled at once per receiver (ours); more are answered 503 + Retry-After. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
+
 export interface CorsConfig {
   allowedOrigins: string[];
   allowedHeaders: string[];
@@ -43,6 +48,10 @@ export interface HttpServerConfig {
   compressionAlgorithms: string[];
   /** HTTPS when set. */
   tls?: TlsServerConfig;
+  /** Open connections at most (0 = unlimited). */
+  maxConnections: number;
+  /** Requests in flight at most (0 = unlimited). */
+  maxConcurrentRequests: number;
 }
 
 /** Keys of confighttp.ServerConfig this collector reads; a receiver adds its own. */
@@ -59,6 +68,8 @@ export const HTTP_SERVER_KEYS = [
   'include_metadata',
   'tls',
   'auth',
+  'max_connections',
+  'max_concurrent_requests',
 ] as const;
 
 /**
@@ -109,8 +120,12 @@ export function readHttpServerConfig(
       maxAgeSeconds: readInt(c.max_age, join(cpath, 'max_age'), issues, 0, { min: 0 }),
     };
   }
+  const maxConnections = readInt(o.max_connections, join(path, 'max_connections'), issues, DEFAULT_MAX_CONNECTIONS, { min: 0 });
+  const maxConcurrentRequests = readInt(o.max_concurrent_requests, join(path, 'max_concurrent_requests'), issues, DEFAULT_MAX_CONCURRENT_REQUESTS, { min: 0 });
   return {
     endpoint,
+    maxConnections,
+    maxConcurrentRequests,
     maxRequestBodySize,
     readHeaderTimeoutMs,
     readTimeoutMs,

@@ -42,7 +42,7 @@ async function echoServer(raw: Record<string, unknown>) {
       return { status: 200, body: `got ${body.length}` };
     },
     (_req, err) => ({ status: err.status, headers: err.headers, body: err.message }),
-    () => {},
+    { onUnexpected: () => {} },
   );
   return running.port;
 }
@@ -119,7 +119,7 @@ describe('HTTP server plumbing', () => {
   it('refuses a busy port with the OS error', async () => {
     const port = await echoServer({});
     const { cfg } = config({ endpoint: `127.0.0.1:${port}` });
-    await expect(startHttpServer(cfg, async () => ({ status: 200 }), () => ({ status: 500 }), () => {})).rejects.toThrow(/EADDRINUSE/);
+    await expect(startHttpServer(cfg, async () => ({ status: 200 }), () => ({ status: 500 }), { onUnexpected: () => {} })).rejects.toThrow(/EADDRINUSE/);
   });
 });
 

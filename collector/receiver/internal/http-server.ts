@@ -6,38 +6,24 @@
  * - the decompressed body is capped separately, by inflating through zlib with
  *   `maxOutputLength`, so a gzip bomb is refused after at most that many bytes are produced;
  * - headers and the whole request must arrive within `read_header_timeout` / `read_timeout`
- *   (slowloris), idle keep-alive connections close after `idle_timeout`.
+ *   (slowloris), idle keep-alive connections close after `idle_timeout`;
+ * - connections and requests in flight are capped (`max_connections`, `max_concurrent_requests`);
+ * - with an admission grant (the memory budget, service/admission.ts), every byte read and every
+ *   byte inflated is held in the grant first, so all receivers together stay within the budget;
+ * - every error answer has a short body (Node's own parser errors included) that never echoes
+ *   more than a few dozen characters of the request.
  */
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { parseHostPort } from '../../config/validate.js';
+import type { AdmissionGrant } from '../../component/admission.js';
+import { cutText, HttpError } from './http-error.js';
+import { admissionRefusal, refusalHttpError } from './refusal.js';
 import type { CorsConfig, HttpServerConfig } from './http-config.js';
 
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
-const inflateRaw = promisify(zlib.inflateRaw);
-
-/** An answer a handler gives instead of its normal one; the receiver renders the body. */
-export class HttpError extends Error {
-  /** Set on back-pressure answers: the Retry-After value, also sent as RetryInfo. */
-  retryAfterSeconds?: number;
-  /** The refusal was already counted and logged with its spans (no second log line). */
-  logged = false;
-
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    /** Close the connection after answering (the body was not read to its end). */
-    readonly closeConnection = false,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export { cutText, HttpError, quoteBounded } from './http-error.js';
 
 export interface HttpAnswer {
   status: number;
@@ -46,21 +32,37 @@ export interface HttpAnswer {
 }
 
 /**
- * Reads the request body, refusing more than `max` bytes: by Content-Length before reading,
- * else while streaming. Rejects with HttpError 413 / 400.
+ * The request's declared Content-Length, undefined when absent (chunked). Throws HttpError 400
+ * for a malformed one and 413 for one above `max`, so nothing is read or admitted for it.
  */
-export function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+export function declaredLength(req: http.IncomingMessage, max: number): number | undefined {
   const declared = req.headers['content-length'];
-  if (declared !== undefined) {
-    const n = Number(declared);
-    if (!Number.isSafeInteger(n) || n < 0) return Promise.reject(new HttpError(400, `invalid Content-Length: ${declared}`, {}, true));
-    if (n > max) {
-      return Promise.reject(new HttpError(413, `request body of ${n} bytes exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true));
-    }
+  if (declared === undefined) return undefined;
+  const n = Number(declared);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, `invalid Content-Length: ${cutText(declared, 24)}`, {}, true);
+  if (n > max) throw new HttpError(413, `request body of ${n} bytes exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true);
+  return n;
+}
+
+/**
+ * Reads the request body, refusing more than `max` bytes: by Content-Length before reading,
+ * else while streaming. A declared body is copied into one buffer of its size as it arrives (no
+ * second copy to join the chunks). With a grant, bytes beyond what it holds are added to it as
+ * they arrive (a chunked body has no declared size to admit up front), and so is the joined copy
+ * of a chunked body. Rejects with HttpError 413 / 400, or 429 / 413 when the grant cannot grow.
+ */
+export function readBody(req: http.IncomingMessage, max: number, grant?: AdmissionGrant): Promise<Buffer> {
+  let declared: number | undefined;
+  try {
+    declared = declaredLength(req, max);
+  } catch (e) {
+    return Promise.reject(e);
   }
   return new Promise<Buffer>((resolve, reject) => {
+    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let total = 0;
+    let covered = grant ? grant.bytes : Infinity;
     let done = false;
     const finish = (err?: Error) => {
       if (done) return;
@@ -72,13 +74,33 @@ export function readBody(req: http.IncomingMessage, max: number): Promise<Buffer
       if (err) {
         req.pause();
         reject(err);
-      } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+      } else if (whole) resolve(total === whole.length ? whole : whole.subarray(0, total));
+      else if (chunks.length <= 1) resolve(chunks[0] ?? Buffer.alloc(0));
+      else {
+        const refused = grant?.grow(total);
+        if (refused) reject(refusalHttpError(admissionRefusal(refused), false));
+        else resolve(Buffer.concat(chunks, total));
+      }
     };
     const onData = (chunk: Buffer) => {
+      if (whole) {
+        // Node frames the body by Content-Length: it never delivers more than declared.
+        chunk.copy(whole, total);
+        total += chunk.length;
+        return;
+      }
       total += chunk.length;
       if (total > max) {
         finish(new HttpError(413, `request body exceeds the limit of ${max} bytes (max_request_body_size)`, {}, true));
         return;
+      }
+      if (total > covered) {
+        const refused = grant!.grow(total - covered);
+        if (refused) {
+          finish(refusalHttpError(admissionRefusal(refused), true));
+          return;
+        }
+        covered = total;
       }
       chunks.push(chunk);
     };
@@ -101,33 +123,74 @@ function hasZlibHeader(b: Buffer): boolean {
 }
 
 /**
- * Undoes Content-Encoding. The inflated size is capped at `max` bytes: zlib stops producing
- * output (and we answer 413) as soon as the cap is passed, so a bomb never inflates in memory.
+ * Undoes Content-Encoding, streaming through zlib. The inflated size is capped at `max` bytes:
+ * inflation stops (and we answer 413) as soon as the cap is passed, so a bomb never inflates in
+ * memory. With a grant, every inflated chunk is added to it before it is kept, so concurrent
+ * bombs cannot add up past the memory budget either (429 when the grant cannot grow).
  */
-export async function decodeContentEncoding(
+export function decodeContentEncoding(
   body: Buffer,
   contentEncoding: string | undefined,
   max: number,
   allowed: readonly string[],
+  grant?: AdmissionGrant,
 ): Promise<Buffer> {
   const enc = (contentEncoding ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return body;
+  if (enc === '' || enc === 'identity') return Promise.resolve(body);
   const algorithm = ENCODING_ALGORITHM[enc];
   if (algorithm === undefined || !allowed.includes(algorithm)) {
-    throw new HttpError(400, `unsupported Content-Encoding: ${contentEncoding} (supported: ${['identity', ...allowed].join(', ')})`);
+    const e = new HttpError(400, `unsupported Content-Encoding: ${cutText(contentEncoding ?? '', 32)} (supported: ${['identity', ...allowed].join(', ')})`);
+    e.reason = 'unsupported_encoding';
+    return Promise.reject(e);
   }
-  const opts = { maxOutputLength: max };
-  try {
-    if (algorithm === 'gzip') return await gunzip(body, opts);
-    // "deflate" is the zlib format (RFC 9110), but some clients send raw deflate: accept both.
-    return hasZlibHeader(body) ? await inflate(body, opts) : await inflateRaw(body, opts);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new HttpError(413, `decompressed request body exceeds the limit of ${max} bytes (max_request_body_size)`);
-    }
-    throw new HttpError(400, `invalid ${enc} request body: ${err.message}`);
-  }
+  // "deflate" is the zlib format (RFC 9110), but some clients send raw deflate: accept both.
+  const z = algorithm === 'gzip' ? zlib.createGunzip() : hasZlibHeader(body) ? zlib.createInflate() : zlib.createInflateRaw();
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const fail = (e: HttpError) => {
+      if (done) return;
+      done = true;
+      z.destroy();
+      reject(e);
+    };
+    z.on('data', (chunk: Buffer) => {
+      if (done) return;
+      total += chunk.length;
+      if (total > max) {
+        const e = new HttpError(413, `decompressed request body exceeds the limit of ${max} bytes (max_request_body_size)`);
+        e.reason = 'decompressed_too_large';
+        fail(e);
+        return;
+      }
+      const refused = grant?.grow(chunk.length);
+      if (refused) {
+        fail(refusalHttpError(admissionRefusal(refused)));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    z.on('error', (err: Error) => {
+      const e = new HttpError(400, `invalid ${enc} request body: ${err.message}`);
+      e.reason = 'invalid_encoding';
+      fail(e);
+    });
+    z.on('end', () => {
+      if (done) return;
+      if (chunks.length > 1) {
+        // Joining the chunks copies them once more before they become garbage.
+        const refused = grant?.grow(total);
+        if (refused) {
+          fail(refusalHttpError(admissionRefusal(refused)));
+          return;
+        }
+      }
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+    });
+    z.end(body);
+  });
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
@@ -194,6 +257,28 @@ function listenHost(host: string): string | undefined {
   return host === '' ? undefined : host; // ":4318" means all interfaces, as in Go.
 }
 
+export interface HttpServerHooks {
+  /** An exception that is not an HttpError (answered 500). */
+  onUnexpected(err: unknown): void;
+  /**
+   * A request or connection the server refused by itself, before any handler saw it: too many
+   * requests in flight, too many connections, Node's parser errors (400/431), timeouts (408).
+   */
+  onRefused?(status: number, reason: string, message: string): void;
+}
+
+/** Short answers to what Node's HTTP parser refuses, by error code. */
+function clientErrorAnswer(code: string | undefined): { status: string; reason: string; body: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: '431 Request Header Fields Too Large', reason: 'headers_too_large', body: 'request headers too large (limit 64 KiB)\n' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: '408 Request Timeout', reason: 'timeout', body: 'request not received in time (read_header_timeout / read_timeout)\n' };
+    default:
+      return { status: '400 Bad Request', reason: 'malformed_http', body: 'malformed HTTP request\n' };
+  }
+}
+
 /**
  * Starts a node:http server with the config's limits. `handler` answers every request (its
  * HttpError rejections go through `renderError`, everything else becomes a 500 that never
@@ -203,7 +288,7 @@ export async function startHttpServer(
   cfg: HttpServerConfig,
   handler: HttpHandler,
   renderError: (req: http.IncomingMessage, err: HttpError) => HttpAnswer,
-  onUnexpected: (err: unknown) => void,
+  hooks: HttpServerHooks,
 ): Promise<RunningHttpServer> {
   const hp = parseHostPort(cfg.endpoint);
   if (!hp) throw new Error(`invalid endpoint ${cfg.endpoint}`);
@@ -235,6 +320,12 @@ export async function startHttpServer(
     : http.createServer(serverOptions);
   // A failed TLS handshake (plaintext client, untrusted client certificate) only ends that socket.
   server.on('tlsClientError', (_err: Error, socket: { destroy(): void }) => socket.destroy());
+  // Connections past max_connections are closed by Node as they arrive ('drop').
+  if (cfg.maxConnections > 0) {
+    server.maxConnections = cfg.maxConnections;
+    server.on('drop', () => hooks.onRefused?.(0, 'too_many_connections', `connection closed: ${cfg.maxConnections} connections open (max_connections)`));
+  }
+  let inFlight = 0;
 
   const respond = (req: http.IncomingMessage, res: http.ServerResponse, a: HttpAnswer, close: boolean) => {
     if (res.headersSent || res.destroyed) return;
@@ -252,27 +343,42 @@ export async function startHttpServer(
       req.resume();
       return;
     }
-    handler(req).then(
-      (a) => respond(req, res, a, false),
-      (e: unknown) => {
-        if (e instanceof HttpError) {
-          respond(req, res, renderError(req, e), e.closeConnection || !req.complete);
-        } else {
-          onUnexpected(e);
-          respond(req, res, renderError(req, new HttpError(500, 'internal error while handling the request')), !req.complete);
-        }
-      },
-    );
+    if (cfg.maxConcurrentRequests > 0 && inFlight >= cfg.maxConcurrentRequests) {
+      // Answered without reading the body, so the connection closes after the answer.
+      const e = new HttpError(503, `too many requests in flight (max_concurrent_requests: ${cfg.maxConcurrentRequests}); retry later`, { 'Retry-After': '1' }, true);
+      e.retryAfterSeconds = 1;
+      e.reason = 'too_many_requests';
+      hooks.onRefused?.(503, e.label, e.message);
+      respond(req, res, renderError(req, e), true);
+      return;
+    }
+    inFlight++;
+    handler(req)
+      .then(
+        (a) => respond(req, res, a, false),
+        (e: unknown) => {
+          if (e instanceof HttpError) {
+            respond(req, res, renderError(req, e), e.closeConnection || !req.complete);
+          } else {
+            hooks.onUnexpected(e);
+            respond(req, res, renderError(req, new HttpError(500, 'internal error while handling the request')), !req.complete);
+          }
+        },
+      )
+      .finally(() => inFlight--);
   });
-  // Malformed HTTP (bad request line, oversized headers): answer 400/431 and close, never throw.
+  // Malformed HTTP (bad request line, oversized headers), timeouts: a short answer and close,
+  // never a throw.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (!socket.writable || inFlight?.headersSent) {
+    const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    // A client that went away (reset) is not a refused request: nothing to answer or count.
+    if (!socket.writable || pending?.headersSent || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const a = clientErrorAnswer(err.code);
+    hooks.onRefused?.(Number(a.status.slice(0, 3)), a.reason, a.body.trim());
+    socket.end(`HTTP/1.1 ${a.status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(a.body)}\r\n\r\n${a.body}`);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -6,9 +6,11 @@
  * RESOURCE_EXHAUSTED when RetryInfo is present, and 429 is HTTP's "slow down".
  */
 import { ConsumerError } from '../../component/consumer-error.js';
+import type { AdmissionRefused } from '../../component/admission.js';
 import type { Host, TraceConsumer } from '../../component/component.js';
 import type { TraceData } from '../../pdata/model.js';
 import { GrpcCode } from './rpc-status.js';
+import { HttpError } from './http-error.js';
 
 export interface Refusal {
   retryable: boolean;
@@ -34,8 +36,11 @@ export function refusalFromError(err: unknown): Refusal {
   return retryableRefusal('internal', `internal error: ${(err as Error)?.message ?? String(err)}`, DEFAULT_RETRY_AFTER_SECONDS);
 }
 
+/** Retryable refusals that mean "memory": RESOURCE_EXHAUSTED + RetryInfo / HTTP 429. */
+const MEMORY_REASONS = new Set(['memory_limit', 'waiting_limit', 'admission_timeout']);
+
 export function retryableRefusal(reason: string, message: string, retryAfterSeconds: number): Refusal {
-  const memory = reason === 'memory_limit';
+  const memory = MEMORY_REASONS.has(reason);
   return {
     retryable: true,
     reason,
@@ -44,6 +49,36 @@ export function retryableRefusal(reason: string, message: string, retryAfterSeco
     grpcCode: memory ? GrpcCode.RESOURCE_EXHAUSTED : GrpcCode.UNAVAILABLE,
     httpStatus: memory ? 429 : 503,
   };
+}
+
+/**
+ * What the admission control's refusal tells the client: retryable ones as memory pressure;
+ * `too_large` (the request alone exceeds the budget) for good: HTTP 413, gRPC
+ * RESOURCE_EXHAUSTED without RetryInfo (which OTLP clients do not retry).
+ */
+export function admissionRefusal(r: AdmissionRefused): Refusal {
+  if (r.retryable) return retryableRefusal(r.reason, `data refused to stay within the collector's memory budget (${r.reason}): ${r.message}`, r.retryAfterSeconds);
+  return { retryable: false, reason: 'too_large', message: `request too large for the collector's memory budget: ${r.message}`, retryAfterSeconds: 0, grpcCode: GrpcCode.RESOURCE_EXHAUSTED, httpStatus: 413 };
+}
+
+/** A request carrying more spans than max_spans_per_request: refused for good, before decoding. */
+export function tooManySpansRefusal(spans: number, max: number): Refusal {
+  return {
+    retryable: false,
+    reason: 'too_many_spans',
+    message: `request carries ${spans} spans, more than the limit of ${max} per request (max_spans_per_request); send smaller batches`,
+    retryAfterSeconds: 0,
+    grpcCode: GrpcCode.RESOURCE_EXHAUSTED,
+    httpStatus: 413,
+  };
+}
+
+/** The HTTP error answering a refusal (Retry-After and RetryInfo when retryable). */
+export function refusalHttpError(r: Refusal, closeConnection = false): HttpError {
+  const e = new HttpError(r.httpStatus, r.message, r.retryable ? { 'Retry-After': String(r.retryAfterSeconds) } : {}, closeConnection);
+  if (r.retryable) e.retryAfterSeconds = r.retryAfterSeconds;
+  e.reason = r.reason;
+  return e;
 }
 
 /** The refusal to give before even reading a request, when memory_limiter says so. */

@@ -1,8 +1,11 @@
 /**
  * Small doubles for receiver tests: a consumer that records what it gets (or refuses as told),
- * a Host whose memory back-pressure can be switched on, and CreateSettings with fresh metrics.
+ * a Host whose memory back-pressure can be switched on and which can carry a real admission
+ * controller, and CreateSettings with fresh metrics.
  */
+import type { Admission } from '../../component/admission.js';
 import type { CreateSettings, Host, TraceConsumer } from '../../component/component.js';
+import { AdmissionController, type AdmissionLimits } from '../../service/admission.js';
 import type { TraceData } from '../../pdata/model.js';
 import { CollectorMetrics } from '../../telemetry/metrics.js';
 import { nullLogger } from '../../telemetry/logger.js';
@@ -26,6 +29,8 @@ export class CapturingConsumer implements TraceConsumer {
 export class TestHost implements Host {
   refusing = false;
   retryAfter = 2;
+  /** The memory budget's admission control; unset = nothing limited. */
+  admission?: Admission;
   readonly health = { state: 'ready' as const };
   readonly backpressure = {
     isRefusing: () => this.refusing,
@@ -34,6 +39,23 @@ export class TestHost implements Host {
   getExtension(): undefined {
     return undefined;
   }
+}
+
+/** A real admission controller with small limits and a live-memory probe the test controls. */
+export function testAdmission(limits: Partial<AdmissionLimits> = {}, liveMemory = () => 0): AdmissionController {
+  return new AdmissionController(
+    {
+      requestLimitBytes: 64 * 1024 * 1024,
+      waitingLimitBytes: 16 * 1024 * 1024,
+      softLimitBytes: Number.MAX_SAFE_INTEGER,
+      hardLimitBytes: Number.MAX_SAFE_INTEGER,
+      maxSpansPerRequest: 50_000,
+      minGcIntervalSoftMs: 10_000,
+      minGcIntervalHardMs: 1_000,
+      ...limits,
+    },
+    { liveMemory },
+  );
 }
 
 export function testSettings(id: string): CreateSettings {

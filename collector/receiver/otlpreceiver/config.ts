@@ -7,10 +7,13 @@
  *         grpc:                          # enabled when present (an empty value is fine)
  *           endpoint: localhost:4317
  *           max_recv_msg_size_mib: 4
- *           max_concurrent_streams: 0    # 0 = unlimited
+ *           max_concurrent_streams: 100  # per connection; 0 = unlimited (otelcol's default)
  *           tls: { cert_file, key_file, client_ca_file }   # optional
  *           keepalive: { server_parameters: { max_connection_idle, max_connection_age,
- *                        max_connection_age_grace, time, timeout } }
+ *                        max_connection_age_grace, time, timeout },
+ *                        enforcement_policy: { min_time: 5m, permit_without_stream: false } }
+ *           handshake_timeout: 10s       # ours: preface + SETTINGS (and TLS) within this
+ *           max_connections: 1024        # ours: more are closed at once
  *         http:
  *           endpoint: localhost:4318
  *           traces_url_path: /v1/traces
@@ -19,8 +22,8 @@
  *           response_headers, compression_algorithms: [gzip, deflate, zlib]
  */
 import type { ConfigIssues } from '../../config/issues.js';
-import { isPlainObject, join, readDuration, readEndpoint, readEnum, readInt, readNumber, readObject, readSize, readString } from '../../config/validate.js';
-import { HTTP_SERVER_KEYS, readHttpServerConfig, type HttpServerConfig } from '../internal/http-config.js';
+import { isPlainObject, join, readBool, readDuration, readEndpoint, readEnum, readInt, readNumber, readObject, readSize, readString } from '../../config/validate.js';
+import { DEFAULT_MAX_CONNECTIONS, HTTP_SERVER_KEYS, readHttpServerConfig, type HttpServerConfig } from '../internal/http-config.js';
 import { readTlsServerConfig, type TlsServerConfig } from '../internal/tls-config.js';
 
 export interface GrpcKeepalive {
@@ -31,13 +34,29 @@ export interface GrpcKeepalive {
   timeoutMs?: number;
 }
 
+/** keepalive.enforcement_policy, grpc-go's defaults (min_time 5m, permit_without_stream false). */
+export interface GrpcEnforcementPolicy {
+  minTimeMs: number;
+  permitWithoutStream: boolean;
+}
+
 export interface OtlpGrpcConfig {
   endpoint: string;
   tls?: TlsServerConfig;
   maxRecvMsgSizeBytes: number;
   maxConcurrentStreams: number;
   keepalive: GrpcKeepalive;
+  enforcement: GrpcEnforcementPolicy;
+  /** The HTTP/2 preface and SETTINGS (after TLS, which has the same deadline) must arrive within this. */
+  handshakeTimeoutMs: number;
+  /** Open connections at most (0 = unlimited). */
+  maxConnections: number;
 }
+
+export const DEFAULT_ENFORCEMENT: Readonly<GrpcEnforcementPolicy> = Object.freeze({ minTimeMs: 5 * 60_000, permitWithoutStream: false });
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Streams per connection (HTTP/2 SETTINGS); otelcol's default is unlimited, 0 here too. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 
 export interface OtlpHttpConfig extends HttpServerConfig {
   tracesUrlPath: string;
@@ -63,6 +82,8 @@ const GRPC_KEYS = [
   'include_metadata',
   'tls',
   'auth',
+  'handshake_timeout',
+  'max_connections',
 ];
 
 function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcConfig {
@@ -70,7 +91,7 @@ function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcCon
   const endpoint = readEndpoint(o.endpoint, join(path, 'endpoint'), issues, DEFAULT_GRPC_ENDPOINT);
   readEnum(o.transport, join(path, 'transport'), issues, ['tcp', 'tcp4', 'tcp6'], 'tcp');
   const mib = readNumber(o.max_recv_msg_size_mib, join(path, 'max_recv_msg_size_mib'), issues, DEFAULT_MAX_RECV_MSG_SIZE_MIB, { min: 0, max: 2047 });
-  const maxConcurrentStreams = readInt(o.max_concurrent_streams, join(path, 'max_concurrent_streams'), issues, 0, { min: 0 });
+  const maxConcurrentStreams = readInt(o.max_concurrent_streams, join(path, 'max_concurrent_streams'), issues, DEFAULT_MAX_CONCURRENT_STREAMS, { min: 0 });
   for (const k of ['read_buffer_size', 'write_buffer_size']) {
     if (o[k] !== undefined && o[k] !== null) {
       readSize(o[k], join(path, k), issues, 0);
@@ -87,6 +108,7 @@ function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcCon
   if (o.auth !== undefined && o.auth !== null) issues.error(join(path, 'auth'), 'authenticator extensions are not supported by this collector');
 
   const keepalive: GrpcKeepalive = {};
+  const enforcement: GrpcEnforcementPolicy = { ...DEFAULT_ENFORCEMENT };
   if (o.keepalive !== undefined && o.keepalive !== null) {
     const kpath = join(path, 'keepalive');
     const k = readObject(o.keepalive, kpath, issues, ['server_parameters', 'enforcement_policy']);
@@ -100,11 +122,13 @@ function readGrpc(raw: unknown, path: string, issues: ConfigIssues): OtlpGrpcCon
     if (k.enforcement_policy !== undefined && k.enforcement_policy !== null) {
       const epath = join(kpath, 'enforcement_policy');
       const ep = readObject(k.enforcement_policy, epath, issues, ['min_time', 'permit_without_stream']);
-      readDuration(ep.min_time, join(epath, 'min_time'), issues, undefined);
-      issues.warn(epath, 'accepted for compatibility; @grpc/grpc-js applies its own ping policy');
+      enforcement.minTimeMs = readDuration(ep.min_time, join(epath, 'min_time'), issues, enforcement.minTimeMs);
+      enforcement.permitWithoutStream = readBool(ep.permit_without_stream, join(epath, 'permit_without_stream'), issues, enforcement.permitWithoutStream);
     }
   }
-  return { endpoint, tls, maxRecvMsgSizeBytes: Math.round(mib * 1024 * 1024), maxConcurrentStreams, keepalive };
+  const handshakeTimeoutMs = readDuration(o.handshake_timeout, join(path, 'handshake_timeout'), issues, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  const maxConnections = readInt(o.max_connections, join(path, 'max_connections'), issues, DEFAULT_MAX_CONNECTIONS, { min: 0 });
+  return { endpoint, tls, maxRecvMsgSizeBytes: Math.round(mib * 1024 * 1024), maxConcurrentStreams, keepalive, enforcement, handshakeTimeoutMs, maxConnections };
 }
 
 function readHttp(raw: unknown, path: string, issues: ConfigIssues): OtlpHttpConfig {

@@ -14,9 +14,11 @@ import { decodeTraceRequestJson } from '../../pdata/otlp-json-decode.js';
 import { spanCount, type TraceData } from '../../pdata/model.js';
 import type { OtlpHttpConfig, OtlpReceiverConfig } from './config.js';
 import { startGrpcServer, type ExportResult, type RunningGrpcServer } from './grpc-server.js';
-import { decodeContentEncoding, HttpError, mediaType, readBody, startHttpServer, type HttpAnswer, type RunningHttpServer } from '../internal/http-server.js';
+import { HttpError, mediaType, quoteBounded, startHttpServer, type HttpAnswer, type HttpServerHooks, type RunningHttpServer } from '../internal/http-server.js';
 import { rejectInvalidSpans } from '../internal/span-validation.js';
-import { backpressureRefusal, pushTraces, type Refusal } from '../internal/refusal.js';
+import { admissionRefusal, backpressureRefusal, pushTraces, refusalHttpError, type Refusal } from '../internal/refusal.js';
+import { admitHttpBody, checkSpanCap, checkSpanCapHttp, IntakeRefusal, planAdmittedBody } from '../internal/intake.js';
+import { AdmissionRefused, type AdmissionGrant } from '../../component/admission.js';
 import { ReceiverObs } from '../internal/obsreport.js';
 import { encodeRpcStatus, GrpcCode, rpcStatusJson } from '../internal/rpc-status.js';
 
@@ -57,7 +59,11 @@ export class OtlpReceiver implements TracesReceiver {
     const onUnexpected = (e: unknown) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the OTLP receiver');
     try {
       if (this.cfg.grpc) {
-        this.grpcServer = await startGrpcServer(this.cfg.grpc, (req) => this.handleGrpc(req), onUnexpected);
+        this.grpcServer = await startGrpcServer(this.cfg.grpc, (req, waitMs) => this.handleGrpc(req, waitMs), {
+          onUnexpected,
+          onRefused: (code, reason, message) => this.grpcObs.refusedRequest(code, reason, message, false),
+          admission: () => this.host?.admission,
+        });
         this.settings.logger.info({ receiver: this.settings.id, endpoint: this.cfg.grpc.endpoint, port: this.grpcServer.port }, 'OTLP/gRPC receiver listening');
       }
       if (this.cfg.http) {
@@ -66,11 +72,15 @@ export class OtlpReceiver implements TracesReceiver {
           try {
             return await this.handleHttp(req, httpCfg);
           } catch (e) {
-            if (e instanceof HttpError && !e.logged) this.httpObs.badRequest(e.status, e.message, e.retryAfterSeconds !== undefined);
+            if (e instanceof HttpError) this.httpObs.refusedRequest(e.status, e.label, e.message, e.retryAfterSeconds !== undefined, e.spans, e.logged);
             throw e;
           }
         };
-        this.httpServer = await startHttpServer(httpCfg, handler, renderHttpError, onUnexpected);
+        const hooks: HttpServerHooks = {
+          onUnexpected,
+          onRefused: (status, reason, message) => this.httpObs.refusedRequest(status, reason, message, status === 503),
+        };
+        this.httpServer = await startHttpServer(httpCfg, handler, renderHttpError, hooks);
         this.settings.logger.info({ receiver: this.settings.id, endpoint: httpCfg.endpoint, port: this.httpServer.port }, 'OTLP/HTTP receiver listening');
       }
     } catch (e) {
@@ -101,26 +111,57 @@ export class OtlpReceiver implements TracesReceiver {
     return { ok: true, rejected: rej.count, rejectMessage: rej.message };
   }
 
-  private async handleGrpc(request: Buffer): Promise<ExportResult> {
+  /** A gRPC refusal: counted (with its spans when known) and answered. */
+  private grpcRefusal(r: Refusal, spans: number): ExportResult {
+    this.grpcObs.refusedRequest(GRPC_CODE_NAMES[r.grpcCode] ?? r.grpcCode, r.reason, r.message, r.retryable, spans);
+    return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
+  }
+
+  private async handleGrpc(request: Buffer, waitMs: number): Promise<ExportResult> {
     const bp = backpressureRefusal(this.host);
-    if (bp) {
-      this.grpcObs.badRequest('RESOURCE_EXHAUSTED', bp.message, true);
-      return { ok: false, code: bp.grpcCode, message: bp.message, retryAfterSeconds: bp.retryAfterSeconds };
-    }
-    let td: TraceData;
+    if (bp) return this.grpcRefusal(bp, 0);
+    // The message is already in memory (grpc-js read it; the connection guard held its bytes):
+    // size it before decoding, then admit what decoding will allocate.
+    let grant: AdmissionGrant | undefined;
+    let spans: number | undefined;
     try {
-      td = decodeTraceRequest(request);
+      const plan = await planAdmittedBody('otlp-proto', request, this.host, 'invalid ExportTraceServiceRequest protobuf');
+      spans = plan.spans; // undefined for a small body: counted once decoded
+      const admission = this.host?.admission;
+      if (admission) grant = await admission.acquire(plan.decodedBytes, waitMs);
     } catch (e) {
-      const message = `invalid ExportTraceServiceRequest protobuf: ${(e as Error).message}`;
-      this.grpcObs.badRequest('INVALID_ARGUMENT', message);
-      return { ok: false, code: GrpcCode.INVALID_ARGUMENT, message };
+      grant?.release();
+      if (e instanceof IntakeRefusal) return this.grpcRefusal(e.refusal, e.spans);
+      if (e instanceof AdmissionRefused) return this.grpcRefusal(admissionRefusal(e), spans ?? 0);
+      throw e;
     }
-    const out = await this.consume(td, this.grpcObs);
-    if (!out.ok) {
-      const r = out.refusal;
-      return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
+    try {
+      let td: TraceData;
+      try {
+        td = decodeTraceRequest(request);
+      } catch (e) {
+        const message = `invalid ExportTraceServiceRequest protobuf: ${(e as Error).message}`;
+        this.grpcObs.refusedRequest('INVALID_ARGUMENT', 'invalid_data', message, false);
+        return { ok: false, code: GrpcCode.INVALID_ARGUMENT, message };
+      }
+      if (spans === undefined) {
+        try {
+          checkSpanCap(spanCount(td), this.host);
+        } catch (e) {
+          if (e instanceof IntakeRefusal) return this.grpcRefusal(e.refusal, e.spans);
+          throw e;
+        }
+      }
+      const out = await this.consume(td, this.grpcObs);
+      if (!out.ok) {
+        const r = out.refusal;
+        this.grpcObs.refusedRequest(GRPC_CODE_NAMES[r.grpcCode] ?? r.grpcCode, r.reason, r.message, r.retryable, 0, true);
+        return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
+      }
+      return { ok: true, response: encodeTraceResponse(out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined) };
+    } finally {
+      grant?.release();
     }
-    return { ok: true, response: encodeTraceResponse(out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined) };
   }
 
   private async handleHttp(req: http.IncomingMessage, cfg: OtlpHttpConfig): Promise<HttpAnswer> {
@@ -129,49 +170,53 @@ export class OtlpReceiver implements TracesReceiver {
     const path = q < 0 ? url : url.slice(0, q);
     if (path !== cfg.tracesUrlPath) {
       const hint = path === '/v1/metrics' || path === '/v1/logs' ? ' (this collector receives traces only)' : '';
-      throw new HttpError(404, `404 page not found: ${path}${hint}; traces are received at POST ${cfg.tracesUrlPath}`);
+      throw new HttpError(404, `404 page not found: ${quoteBounded(path)}${hint}; traces are received at POST ${cfg.tracesUrlPath}`);
     }
     if (req.method !== 'POST') {
       throw new HttpError(405, `405 method not allowed, supported: [POST]`, { Allow: 'POST' });
     }
     const type = mediaType(req.headers['content-type']);
     if (type !== PROTOBUF && type !== JSON_TYPE) {
-      throw new HttpError(415, `415 unsupported media type, supported: [${JSON_TYPE}, ${PROTOBUF}]; got ${JSON.stringify(req.headers['content-type'] ?? '')}`);
+      throw new HttpError(415, `415 unsupported media type, supported: [${JSON_TYPE}, ${PROTOBUF}]; got ${quoteBounded(req.headers['content-type'] ?? '')}`);
     }
-    const bp = backpressureRefusal(this.host);
-    if (bp) throw refusalError(bp);
-
-    const raw = await readBody(req, cfg.maxRequestBodySize);
-    const body = await decodeContentEncoding(raw, req.headers['content-encoding'], cfg.maxRequestBodySize, cfg.compressionAlgorithms);
-    let td: TraceData;
+    const what = type === PROTOBUF ? 'invalid ExportTraceServiceRequest protobuf' : 'invalid OTLP/JSON';
+    const { body, grant, spans } = await admitHttpBody(req, cfg, this.host, type === PROTOBUF ? 'otlp-proto' : 'otlp-json', what);
     try {
-      td = type === PROTOBUF ? decodeTraceRequest(body) : decodeTraceRequestJson(body);
-    } catch (e) {
-      const what = type === PROTOBUF ? 'invalid ExportTraceServiceRequest protobuf' : 'invalid OTLP/JSON';
-      throw new HttpError(400, `${what}: ${(e as Error).message}`);
+      let td: TraceData;
+      try {
+        td = type === PROTOBUF ? decodeTraceRequest(body) : decodeTraceRequestJson(body);
+      } catch (e) {
+        const err = new HttpError(400, `${what}: ${(e as Error).message}`);
+        err.reason = 'invalid_data';
+        throw err;
+      }
+      if (spans === undefined) checkSpanCapHttp(spanCount(td), this.host);
+      const out = await this.consume(td, this.httpObs);
+      if (!out.ok) {
+        const e = refusalHttpError(out.refusal);
+        e.logged = true;
+        throw e;
+      }
+      const partial = out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined;
+      if (type === JSON_TYPE) {
+        // proto3 JSON: int64 as a decimal string.
+        const json = partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
+        return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(json) };
+      }
+      return { status: 200, headers: { 'Content-Type': PROTOBUF }, body: encodeTraceResponse(partial) };
+    } finally {
+      grant?.release();
     }
-    const out = await this.consume(td, this.httpObs);
-    if (!out.ok) {
-      const e = refusalError(out.refusal);
-      e.logged = true;
-      throw e;
-    }
-    const partial = out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined;
-    if (type === JSON_TYPE) {
-      // proto3 JSON: int64 as a decimal string.
-      const json = partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
-      return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(json) };
-    }
-    return { status: 200, headers: { 'Content-Type': PROTOBUF }, body: encodeTraceResponse(partial) };
   }
 }
 
-function refusalError(r: Refusal): HttpError {
-  const headers: Record<string, string> = r.retryable ? { 'Retry-After': String(r.retryAfterSeconds) } : {};
-  const e = new HttpError(r.httpStatus, r.message, headers);
-  if (r.retryable) e.retryAfterSeconds = r.retryAfterSeconds;
-  return e;
-}
+/** gRPC status names for logs and metrics. */
+const GRPC_CODE_NAMES: Record<number, string> = {
+  [GrpcCode.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [GrpcCode.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+  [GrpcCode.UNAVAILABLE]: 'UNAVAILABLE',
+  [GrpcCode.INTERNAL]: 'INTERNAL',
+};
 
 /** google.rpc.Status in the request's content type (text for anything else). */
 function renderHttpError(req: http.IncomingMessage, err: HttpError): HttpAnswer {

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';
 import {
+  addRejection,
+  emptyDecoded,
   isAllZero,
   padId,
   ZipkinDecodeError,
@@ -55,6 +57,8 @@ interface PbSpan {
 const KINDS: ZipkinKind[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
 
 const THOUSAND = Long.fromInt(1000, true);
+const TRACE_ID_SIZES = [8, 16];
+const SPAN_ID_SIZES = [8];
 
 /** fixed64/uint64 microseconds → nanoseconds (Long arithmetic, exact). */
 function microsToNanos(v: Long | number | undefined): Long {
@@ -69,52 +73,69 @@ function ipv6Text(b: Uint8Array): string {
   return groups.join(':');
 }
 
-function endpoint(e: PbEndpoint | null | undefined, p: string): ZipkinEndpoint | undefined {
+// A span is checked before anything is built for it, and a bad one is reported, not thrown: an
+// exception per span costs microseconds of unwinding, seconds for a million bad spans.
+
+function endpointProblem(e: PbEndpoint | null | undefined, p: 'localEndpoint' | 'remoteEndpoint'): ZipkinSpanError | undefined {
+  if (!e) return undefined;
+  if (e.ipv4 && e.ipv4.length && e.ipv4.length !== 4) return new ZipkinSpanError(`${p}.ipv4`, `expected 4 bytes, got ${e.ipv4.length}`);
+  if (e.ipv6 && e.ipv6.length && e.ipv6.length !== 16) return new ZipkinSpanError(`${p}.ipv6`, `expected 16 bytes, got ${e.ipv6.length}`);
+  return undefined;
+}
+
+function idProblem(b: Uint8Array | undefined, p: 'traceId' | 'id' | 'parentId', sizes: number[], required: boolean): ZipkinSpanError | undefined {
+  if (!b || b.length === 0) return required ? new ZipkinSpanError(p, 'missing') : undefined;
+  if (!sizes.includes(b.length)) return new ZipkinSpanError(p, `expected ${sizes.join(' or ')} bytes, got ${b.length}`);
+  if (required && isAllZero(b)) return new ZipkinSpanError(p, 'must not be all zeros');
+  return undefined;
+}
+
+/** Why the span cannot be used, or undefined. */
+function spanProblem(s: PbSpan): ZipkinSpanError | undefined {
+  const kindIndex = s.kind ?? 0;
+  return (
+    idProblem(s.traceId, 'traceId', TRACE_ID_SIZES, true) ??
+    idProblem(s.id, 'id', SPAN_ID_SIZES, true) ??
+    idProblem(s.parentId, 'parentId', SPAN_ID_SIZES, false) ??
+    (kindIndex < 0 || kindIndex >= KINDS.length ? new ZipkinSpanError('kind', `unknown kind ${kindIndex}`) : undefined) ??
+    endpointProblem(s.localEndpoint, 'localEndpoint') ??
+    endpointProblem(s.remoteEndpoint, 'remoteEndpoint')
+  );
+}
+
+function endpoint(e: PbEndpoint | null | undefined): ZipkinEndpoint | undefined {
   if (!e) return undefined;
   const out: ZipkinEndpoint = {};
   if (e.serviceName) out.serviceName = e.serviceName;
-  if (e.ipv4 && e.ipv4.length) {
-    if (e.ipv4.length !== 4) throw new ZipkinSpanError(`${p}.ipv4`, `expected 4 bytes, got ${e.ipv4.length}`);
-    out.ipv4 = Array.from(e.ipv4).join('.');
-  }
-  if (e.ipv6 && e.ipv6.length) {
-    if (e.ipv6.length !== 16) throw new ZipkinSpanError(`${p}.ipv6`, `expected 16 bytes, got ${e.ipv6.length}`);
-    out.ipv6 = ipv6Text(e.ipv6);
-  }
+  if (e.ipv4 && e.ipv4.length) out.ipv4 = Array.from(e.ipv4).join('.');
+  if (e.ipv6 && e.ipv6.length) out.ipv6 = ipv6Text(e.ipv6);
   if (e.port && e.port > 0 && e.port <= 65535) out.port = e.port;
   return out;
 }
 
-function id(b: Uint8Array | undefined, p: string, sizes: number[], size: number, required: boolean): Uint8Array | undefined {
-  if (!b || b.length === 0) {
-    if (required) throw new ZipkinSpanError(p, 'missing');
-    return undefined;
-  }
-  if (!sizes.includes(b.length)) throw new ZipkinSpanError(p, `expected ${sizes.join(' or ')} bytes, got ${b.length}`);
+/** A checked ID, padded; undefined when absent or (a parent) all zeros. */
+function id(b: Uint8Array | undefined, size: number): Uint8Array | undefined {
+  if (!b || b.length === 0) return undefined;
   const padded = padId(b, size);
-  if (isAllZero(padded)) {
-    if (required) throw new ZipkinSpanError(p, 'must not be all zeros');
-    return undefined;
-  }
-  return padded;
+  return isAllZero(padded) ? undefined : padded;
 }
 
-function span(s: PbSpan, p: string): ZipkinSpan {
-  const kindIndex = s.kind ?? 0;
-  if (kindIndex < 0 || kindIndex >= KINDS.length) throw new ZipkinSpanError(`${p}.kind`, `unknown kind ${kindIndex}`);
+/** A span that passed spanProblem. */
+function span(s: PbSpan): ZipkinSpan {
   const ts = microsToNanos(s.timestamp);
   return {
-    traceId: id(s.traceId, `${p}.traceId`, [8, 16], 16, true)!,
-    id: id(s.id, `${p}.id`, [8], 8, true)!,
-    parentId: id(s.parentId, `${p}.parentId`, [8], 8, false),
-    kind: KINDS[kindIndex],
+    traceId: id(s.traceId, 16)!,
+    id: id(s.id, 8)!,
+    parentId: id(s.parentId, 8),
+    kind: KINDS[s.kind ?? 0],
     name: s.name ?? '',
     timestampNs: ts.isZero() ? undefined : ts,
     durationNs: microsToNanos(s.duration),
-    localEndpoint: endpoint(s.localEndpoint, `${p}.localEndpoint`),
-    remoteEndpoint: endpoint(s.remoteEndpoint, `${p}.remoteEndpoint`),
+    localEndpoint: endpoint(s.localEndpoint),
+    remoteEndpoint: endpoint(s.remoteEndpoint),
     annotations: (s.annotations ?? []).map((a) => ({ timestampNs: microsToNanos(a.timestamp), value: a.value ?? '' })),
-    tags: { ...(s.tags ?? {}) },
+    // protobufjs gives every span its own map object (or a shared frozen empty one): read-only here.
+    tags: s.tags ?? {},
     shared: s.shared === true,
   };
 }
@@ -126,15 +147,12 @@ export function decodeZipkinProto(body: Uint8Array): DecodedZipkinSpans {
   } catch (e) {
     throw new ZipkinDecodeError(`invalid zipkin.proto3.ListOfSpans protobuf: ${(e as Error).message}`);
   }
-  const out: DecodedZipkinSpans = { spans: [], rejected: [] };
+  const out = emptyDecoded();
   const spans = list.spans ?? [];
   for (let i = 0; i < spans.length; i++) {
-    try {
-      out.spans.push(span(spans[i], `[${i}]`));
-    } catch (e) {
-      if (!(e instanceof ZipkinSpanError)) throw e;
-      out.rejected.push({ index: i, message: e.message });
-    }
+    const problem = spanProblem(spans[i]);
+    if (problem) addRejection(out, i, problem);
+    else out.spans.push(span(spans[i]));
   }
   return out;
 }

@@ -10,8 +10,9 @@ import type http from 'node:http';
 import type { CreateSettings, Host, TraceConsumer, TracesReceiver } from '../../component/component.js';
 import { spanCount } from '../../pdata/model.js';
 import type { ZipkinReceiverConfig } from './config.js';
-import { decodeContentEncoding, HttpError, mediaType, readBody, startHttpServer, type HttpAnswer, type RunningHttpServer } from '../internal/http-server.js';
-import { backpressureRefusal, pushTraces, type Refusal } from '../internal/refusal.js';
+import { HttpError, mediaType, quoteBounded, startHttpServer, type HttpAnswer, type RunningHttpServer } from '../internal/http-server.js';
+import { pushTraces, refusalHttpError } from '../internal/refusal.js';
+import { admitHttpBody, checkSpanCapHttp } from '../internal/intake.js';
 import { ReceiverObs } from '../internal/obsreport.js';
 import { decodeZipkinJson } from './json-decode.js';
 import { decodeZipkinProto } from './proto-decode.js';
@@ -22,12 +23,6 @@ export const V2_PATH = '/api/v2/spans';
 const V1_PATH = '/api/v1/spans';
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const JSON_TYPES = new Set(['', 'application/json', 'text/plain']);
-
-function refusalError(r: Refusal): HttpError {
-  const e = new HttpError(r.httpStatus, r.message, r.retryable ? { 'Retry-After': String(r.retryAfterSeconds) } : {});
-  if (r.retryable) e.retryAfterSeconds = r.retryAfterSeconds;
-  return e;
-}
 
 function renderError(_req: http.IncomingMessage, err: HttpError): HttpAnswer {
   return { status: err.status, headers: { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` };
@@ -59,12 +54,15 @@ export class ZipkinReceiver implements TracesReceiver {
           try {
             return await this.handle(req);
           } catch (e) {
-            if (e instanceof HttpError && !e.logged) this.obs.badRequest(e.status, e.message, e.retryAfterSeconds !== undefined);
+            if (e instanceof HttpError) this.obs.refusedRequest(e.status, e.label, e.message, e.retryAfterSeconds !== undefined, e.spans, e.logged);
             throw e;
           }
         },
         renderError,
-        (e) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the Zipkin receiver'),
+        {
+          onUnexpected: (e) => this.settings.logger.error({ receiver: this.settings.id, err: e }, 'unexpected error in the Zipkin receiver'),
+          onRefused: (status, reason, message) => this.obs.refusedRequest(status, reason, message, status === 503),
+        },
       );
     } catch (e) {
       throw new Error(`receiver ${this.settings.id}: cannot listen: ${(e as Error).message}`);
@@ -84,35 +82,47 @@ export class ZipkinReceiver implements TracesReceiver {
     if (path === V1_PATH) {
       throw new HttpError(400, `Zipkin v1 (${V1_PATH}) is not supported: send Zipkin v2 JSON or protobuf to POST ${V2_PATH}`);
     }
-    if (path !== V2_PATH) throw new HttpError(404, `404 page not found: ${path}; Zipkin v2 spans are received at POST ${V2_PATH}`);
+    if (path !== V2_PATH) throw new HttpError(404, `404 page not found: ${quoteBounded(path)}; Zipkin v2 spans are received at POST ${V2_PATH}`);
     if (req.method !== 'POST') throw new HttpError(405, '405 method not allowed, supported: [POST]', { Allow: 'POST' });
     const type = mediaType(req.headers['content-type']);
     const isProto = PROTOBUF_TYPES.has(type);
     if (!isProto && !JSON_TYPES.has(type)) {
       const hint = type === 'application/x-thrift' ? ' (Thrift is Zipkin v1 and is not supported)' : '';
-      throw new HttpError(415, `415 unsupported media type ${JSON.stringify(type)}${hint}; supported: [application/json, application/x-protobuf]`);
+      throw new HttpError(415, `415 unsupported media type ${quoteBounded(type)}${hint}; supported: [application/json, application/x-protobuf]`);
     }
-    const bp = backpressureRefusal(this.host);
-    if (bp) throw refusalError(bp);
+    const what = isProto ? 'invalid zipkin.proto3.ListOfSpans protobuf' : 'invalid Zipkin JSON';
+    const { body, grant, spans } = await admitHttpBody(req, this.cfg, this.host, isProto ? 'zipkin-proto' : 'zipkin-json', what);
+    try {
+      return await this.consume(body, isProto, spans === undefined);
+    } finally {
+      grant?.release();
+    }
+  }
 
-    const raw = await readBody(req, this.cfg.maxRequestBodySize);
-    const body = await decodeContentEncoding(raw, req.headers['content-encoding'], this.cfg.maxRequestBodySize, this.cfg.compressionAlgorithms);
+  /** Decodes an admitted body, pushes its valid spans on, and says which were rejected. */
+  private async consume(body: Buffer, isProto: boolean, capAfterDecoding: boolean): Promise<HttpAnswer> {
     let decoded: DecodedZipkinSpans;
     try {
       decoded = isProto ? decodeZipkinProto(body) : decodeZipkinJson(body);
     } catch (e) {
-      if (e instanceof ZipkinDecodeError) throw new HttpError(400, e.message);
+      if (e instanceof ZipkinDecodeError) {
+        const err = new HttpError(400, e.message);
+        err.reason = 'invalid_data';
+        throw err;
+      }
       throw e;
     }
+    if (capAfterDecoding) checkSpanCapHttp(decoded.spans.length + decoded.rejectedCount, this.host);
     let rejectedText = '';
-    if (decoded.rejected.length > 0) {
-      const shown = decoded.rejected.slice(0, 10).map((r) => r.message);
-      const more = decoded.rejected.length > 10 ? `; and ${decoded.rejected.length - 10} more` : '';
-      rejectedText = `${decoded.rejected.length} span(s) rejected: ${shown.join('; ')}${more}`;
-      this.obs.refused(decoded.rejected.length, 'invalid_span', rejectedText, false);
+    if (decoded.rejectedCount > 0) {
+      const shown = decoded.rejected.map((r) => r.message);
+      const more = decoded.rejectedCount > shown.length ? `; and ${decoded.rejectedCount - shown.length} more` : '';
+      rejectedText = `${decoded.rejectedCount} span(s) rejected: ${shown.join('; ')}${more}`;
+      this.obs.refused(decoded.rejectedCount, 'invalid_span', rejectedText, false);
       if (decoded.spans.length === 0) {
         const e = new HttpError(400, rejectedText);
         e.logged = true;
+        e.reason = 'invalid_data';
         throw e;
       }
     }
@@ -122,7 +132,7 @@ export class ZipkinReceiver implements TracesReceiver {
       const refusal = await pushTraces(this.next, td);
       if (refusal) {
         this.obs.refused(n, refusal.reason, refusal.message, refusal.retryable);
-        const e = refusalError(refusal);
+        const e = refusalHttpError(refusal);
         e.logged = true;
         throw e;
       }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeZipkinJson } from './json-decode.js';
 import { decodeZipkinProto, ListOfSpans } from './proto-decode.js';
 import { typedTagValue, zipkinToTraceData, SHARED_ATTRIBUTE } from './translate.js';
+import { MAX_REJECTION_SAMPLES, ZipkinSpanError } from './zipkin-model.js';
 import { anyValueToJs, idToHex, nanosToBigInt, SpanKind, StatusCode, type Span, type TraceData } from '../../pdata/model.js';
 
 /** Modeled on what Envoy's Zipkin tracer posts for an Istio sidecar (tags of FACTS §1). */
@@ -94,8 +95,30 @@ describe('zipkin → OTLP translation', () => {
     ['yes', { stringValue: 'yes' }],
     ['', { stringValue: '' }],
     ['0x10', { stringValue: '0x10' }],
+    ['+5', { intValue: 5 }],
+    ['.5', { doubleValue: 0.5 }],
+    ['5.', { doubleValue: 5 }],
+    ['-1.25E-2', { doubleValue: -0.0125 }],
+    ['1e', { stringValue: '1e' }],
+    ['.', { stringValue: '.' }],
+    ['+', { stringValue: '+' }],
+    ['1.2.3', { stringValue: '1.2.3' }],
+    ['1e+', { stringValue: '1e+' }],
+    [' 1', { stringValue: ' 1' }],
+    // Go's strconv: an overflowing double is an error, so the tag stays a string.
+    ['1e400', { stringValue: '1e400' }],
+    ['9'.repeat(400), { stringValue: '9'.repeat(400) }],
   ])('typed tag value %j', (input, expected) => {
     expect(typedTagValue(input)).toEqual(expected);
+  });
+
+  it('reads an 80 KB numeric tag in one pass (the decimal regular expression backtracked for seconds)', () => {
+    const digits = '1'.repeat(80_000);
+    // Each would take the old /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/ quadratic time.
+    expect(typedTagValue(`${digits}x`)).toEqual({ stringValue: `${digits}x` });
+    expect(typedTagValue(`${digits}.5e`)).toEqual({ stringValue: `${digits}.5e` });
+    expect(typedTagValue(digits)).toEqual({ stringValue: digits }); // beyond int64 and double range
+    expect(typedTagValue(`0.${digits}`)).toEqual({ doubleValue: Number(`0.${digits}`) });
   });
 
   it.each([
@@ -280,6 +303,35 @@ describe('zipkin JSON decoding errors', () => {
     const d = decodeZipkinJson(JSON.stringify([{ traceId: 'a', id: 'b', parentId: '0000000000000000', tags: { n: 5, b: true } }]));
     expect(d.spans[0].parentId).toBeUndefined();
     expect(d.spans[0].tags).toEqual({ n: '5', b: 'true' });
+  });
+});
+
+describe('zipkin decoding of many bad spans', () => {
+  it('rejects 100,000 empty spans one by one, keeping 10 messages and a count', () => {
+    const d = decodeZipkinJson(`[${Array(100_000).fill('{}').join(',')}]`);
+    expect(d.spans).toEqual([]);
+    expect(d.rejectedCount).toBe(100_000);
+    expect(d.rejected.length).toBe(MAX_REJECTION_SAMPLES);
+    expect(d.rejected[0]).toEqual({ index: 0, message: '[0].traceId: missing' });
+    expect(d.rejected[9]).toEqual({ index: 9, message: '[9].traceId: missing' });
+  });
+
+  it('a rejection is not an Error: no stack trace is captured per span', () => {
+    expect(new ZipkinSpanError('traceId', 'missing')).not.toBeInstanceOf(Error);
+  });
+
+  it('long tag keys are cut in messages', () => {
+    const key = 'k'.repeat(10_000);
+    const d = decodeZipkinJson(JSON.stringify([{ traceId: 'a', id: 'b', tags: { [key]: { x: 1 } } }]));
+    expect(d.rejected[0].message).toBe(`[0].tags.${'k'.repeat(64)}…: expected a string, got an object`);
+  });
+
+  it('proto3: the same bounded rejections', () => {
+    const bytes = ListOfSpans.encode(ListOfSpans.fromObject({ spans: Array.from({ length: 50 }, () => ({ id: Buffer.alloc(8, 1) })) })).finish();
+    const d = decodeZipkinProto(bytes);
+    expect(d.rejectedCount).toBe(50);
+    expect(d.rejected.length).toBe(MAX_REJECTION_SAMPLES);
+    expect(d.rejected[3].message).toBe('[3].traceId: missing');
   });
 });
 
