@@ -41,6 +41,7 @@ import { ConsumerError } from '../../component/consumer-error.js';
 import { isStorageExtension } from '../../extension/storage/storage.js';
 import { spanCount, type TraceData } from '../../pdata/model.js';
 import { decodeTraceRequest, encodeTraceRequest } from '../../pdata/otlp-proto.js';
+import { LogSampler } from '../../telemetry/log-sampler.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { CollectorMetrics } from '../../telemetry/metrics.js';
 import { Backoff } from './backoff.js';
@@ -144,6 +145,8 @@ const TRACE_DATA_CODEC: PayloadCodec<TraceData> = { encode: encodeTraceRequest, 
 export class QueuedTracesExporter implements TracesExporter {
   private readonly component: string;
   private readonly logger: Logger;
+  /** A failing disk refuses every batch: the operator must see why, but not once per batch. */
+  private readonly storageErrorLog = new LogSampler();
   private readonly metrics: CollectorMetrics;
   private readonly sizeOf: (td: TraceData) => number;
   private readonly timeoutMs: number;
@@ -236,7 +239,14 @@ export class QueuedTracesExporter implements TracesExporter {
         await this.persist(item);
       } catch (e) {
         this.release(item);
-        throw ConsumerError.retryable(`exporter ${this.settings.id} cannot write its persistent queue: ${errorText(e)}`, 'storage_unavailable');
+        const message = `exporter ${this.settings.id} cannot write its persistent queue: ${errorText(e)}`;
+        // The receiver logs retryable refusals at debug level only; a full or failing disk needs
+        // the operator, so it is a (sampled) error line here.
+        const suppressed = this.storageErrorLog.take('write');
+        if (suppressed >= 0) {
+          this.logger.error({ exporter: this.settings.id, spans: item.spans, ...(suppressed > 0 ? { suppressed_since_last: suppressed } : {}) }, `${message}; batches are refused retryably until it can write again`);
+        }
+        throw ConsumerError.retryable(message, 'storage_unavailable');
       }
     }
     item.onAccepted?.();
