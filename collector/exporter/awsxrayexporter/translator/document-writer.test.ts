@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRng } from '../../../../test/seeded-rng.js';
 import { DocumentWriter, documentJson, embeddedJsonBytes } from './document-writer.js';
 
 /** What the PutTraceSegments body held before: the JSON text escaped by JSON.stringify again. */
@@ -21,8 +22,8 @@ describe('DocumentWriter: byte for byte JSON.stringify, escaped once more for th
   it.each<[string, unknown]>([
     ['empty string', ''],
     ['plain ASCII', 'reviews.bookinfo.svc.cluster.local:9080/*'],
-    ['23 characters (JS copy)', 'x'.repeat(23)],
-    ['24 characters (native copy)', 'x'.repeat(24)],
+    ['39 characters (JS copy)', 'x'.repeat(39)],
+    ['40 characters (native copy)', 'x'.repeat(40)],
     ['a quote', 'say "hi"'],
     ['a long string with a quote at the end', `${'x'.repeat(40)}"`],
     ['backslashes', 'C:\\Program Files\\x'],
@@ -64,6 +65,18 @@ describe('DocumentWriter: byte for byte JSON.stringify, escaped once more for th
     expect(embeddedJsonBytes(data)).toBe(Buffer.byteLength(JSON.stringify(value)));
     // The same from a buffer too small for it (growth on every path).
     expect(written(value, 1).equals(data)).toBe(true);
+  });
+
+  it('numbers print as JSON.stringify prints them: segment times (µs precision) and everything around them', () => {
+    const rng = seededRng(20261206);
+    const values: number[] = [1e-6, 0.5, 0.000123, 1.1, 9.999999, 1796520874.171, 1796520874.1735, 1796520874.000001, 2 ** 33 - 0.5, 2 ** 33 + 0.5, 2 ** 34 + 0.25, 1e-7, 1.0000005, 0.1 + 0.2, -1.5, 123, 2 ** 31 + 0.5];
+    for (let i = 0; i < 20_000; i++) {
+      const us = Math.floor(rng.next() * 2 ** 53);
+      values.push(us / 1e6, Math.round((1.7e18 + rng.next() * 1e17) / 1000) / 1e6, rng.next() * 1e6, rng.next());
+    }
+    const w = new DocumentWriter();
+    w.write(values);
+    expect(documentJson(w.take())).toBe(JSON.stringify(values));
   });
 
   it('a BigInt throws as JSON.stringify does', () => {

@@ -23,9 +23,11 @@ import { ByteWriter } from '../../../pdata/byte-writer.js';
 const QUOTE_1 = 0x5c;
 const QUOTE_2 = 0x22;
 /** Strings at least this long are checked by a regular expression and copied natively. */
-const NATIVE_COPY_MIN = 24;
+const NATIVE_COPY_MIN = 40;
 /** Any character that is not printable ASCII, or is `"` or `\`: the string needs real escaping. */
 const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+/** Below 2^33 s (year 2242) doubles are closer together than a microsecond. */
+const MAX_MICROS_SECONDS = 2 ** 33;
 /** Escaped `\"key\":` of object keys, which repeat on every span. Bounded: keys are client data. */
 const KEY_CACHE_MAX = 4096;
 
@@ -130,6 +132,38 @@ export class DocumentWriter extends ByteWriter {
     this.pos = p;
   }
 
+  /**
+   * Times (start_time, end_time: seconds with microsecond precision, unique per span) written
+   * digit by digit: Number → String of such a double costs ~200 ns, twice per document. Exact:
+   * when v is the double nearest to us / 10^6 (checked) and below 2^33, that decimal (trailing
+   * zeros dropped) is the shortest that reads back as v, which is what String(v) prints — the
+   * doubles there are closer together than 10^-6, so no shorter decimal reads back as v.
+   * Integers and everything else are left to String.
+   */
+  private microseconds(v: number): boolean {
+    if (!(v >= 1e-6 && v < MAX_MICROS_SECONDS) || Number.isInteger(v)) return false;
+    const us = Math.round(v * 1e6);
+    if (us / 1e6 !== v) return false;
+    const sec = Math.floor(us / 1e6);
+    let frac = us - sec * 1e6;
+    let fracDigits = 6;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      fracDigits--;
+    }
+    let secDigits = 1;
+    for (let x = sec; x >= 10; x = Math.floor(x / 10)) secDigits++;
+    this.ensure(secDigits + 1 + fracDigits);
+    const b = this.buf;
+    let p = this.pos + secDigits;
+    for (let i = 1, x = sec; i <= secDigits; i++, x = Math.floor(x / 10)) b[p - i] = 0x30 + (x % 10);
+    b[p++] = 0x2e;
+    p += fracDigits;
+    for (let i = 1; i <= fracDigits; i++, frac = Math.floor(frac / 10)) b[p - i] = 0x30 + (frac % 10);
+    this.pos = p;
+    return true;
+  }
+
   /** Writes `v`; false when JSON.stringify would leave it out (an object member that is undefined, a function). */
   private value(v: unknown, inArray: boolean): boolean {
     switch (typeof v) {
@@ -137,7 +171,7 @@ export class DocumentWriter extends ByteWriter {
         this.string(v);
         return true;
       case 'number':
-        this.ascii(Number.isFinite(v) ? String(v) : 'null');
+        if (!this.microseconds(v)) this.ascii(Number.isFinite(v) ? String(v) : 'null');
         return true;
       case 'boolean':
         this.ascii(v ? 'true' : 'false');
