@@ -200,10 +200,12 @@ export function nanosFromBigInt(n: bigint): Long {
 }
 
 export function idToHex(id: Uint8Array | null | undefined): string {
-  if (!id) return '';
+  if (!id || id.length === 0) return '';
   // Node's native hex: one flat string, where joining 16 two-digit pieces made a rope of 15 parts
-  // (IDs are hex-encoded several times per span on the exporters' paths). Decoded IDs are Buffers.
-  return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength)).toString('hex');
+  // (IDs are hex-encoded several times per span on the exporters' paths). Decoded IDs are Buffers;
+  // protobufjs gives an absent bytes field as an empty plain array.
+  if (Buffer.isBuffer(id)) return id.toString('hex');
+  return (ArrayBuffer.isView(id) ? Buffer.from(id.buffer, id.byteOffset, id.byteLength) : Buffer.from(id)).toString('hex');
 }
 
 /** Parses lower- or upper-case hex of even length into bytes; undefined when it is not hex. */
