@@ -33,7 +33,6 @@
  * same run is printed at the end.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +42,8 @@ import path from 'node:path';
 import type { Extension, Host, TracesExporter, Factory } from '../collector/component/component.js';
 import { TEST_CREDENTIALS as BENCH_CREDENTIALS, TEST_REGION as BENCH_REGION, verifySigV4 } from '../collector/exporter/awsxrayexporter/testdata/fake-xray.js';
 import { ConfigIssues } from '../collector/config/issues.js';
-import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { decodeTraceRequest, encodeTraceRequest, encodeTraceResponse } from '../collector/pdata/otlp-proto.js';
+import { envoyRequests, SPANS_PER_REQUEST } from './envoy-requests.js';
 import { nullLogger } from '../collector/telemetry/logger.js';
 import { CollectorMetrics } from '../collector/telemetry/metrics.js';
 
@@ -55,71 +54,15 @@ function arg(name: string, def: string): string {
 const SECONDS = Number(arg('seconds', '5'));
 const WARMUP_SECONDS = 1.5;
 const CONCURRENCY = Number(arg('concurrency', '2'));
-const SPANS_PER_REQUEST = 100;
 const ONLY = arg('only', 'otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs,xray-otlp').split(',');
 const STORAGE_DIR = arg('storage-dir', os.tmpdir());
-
-// ---- Envoy-shaped payload (same on both sides: generated deterministically) -------------------
-
-const str = (key: string, v: string): KeyValue => ({ key, value: { stringValue: v } });
-
-function envoySpan(app: string, i: number, t0: number): Span {
-  const inbound = i % 3 === 0;
-  const cluster = inbound ? 'inbound|9080||' : `outbound|9080||${app === 'reviews' ? 'ratings' : 'reviews'}.bookinfo.svc.cluster.local`;
-  const status = i % 17 === 0 ? '503' : '200';
-  const start = t0 + i * 1_000_000;
-  return {
-    traceId: crypto.randomBytes(16),
-    spanId: crypto.randomBytes(8),
-    parentSpanId: i % 4 === 0 ? new Uint8Array(0) : crypto.randomBytes(8),
-    name: `${app}.bookinfo.svc.cluster.local:9080/*`,
-    kind: 3,
-    startTimeUnixNano: start,
-    endTimeUnixNano: start + 2_500_000,
-    attributes: [
-      str('node_id', `sidecar~10.244.0.23~${app}-v1-6f89b6c557-sg2bc.bookinfo~bookinfo.svc.cluster.local`),
-      str('zone', 'eu-west-1a'),
-      str('guid:x-request-id', crypto.randomUUID()),
-      str('http.url', `http://${app}:9080/api/v1/items/${i}`),
-      str('http.method', i % 5 === 0 ? 'POST' : 'GET'),
-      str('http.protocol', 'HTTP/1.1'),
-      str('downstream_cluster', '-'),
-      str('user_agent', 'Go-http-client/1.1'),
-      str('request_size', String(i % 7 === 0 ? 512 : 0)),
-      str('response_size', String(1000 + i * 13)),
-      str('component', 'proxy'),
-      str('upstream_cluster', cluster),
-      str('upstream_cluster.name', cluster),
-      str('http.status_code', status),
-      str('response_flags', status === '503' ? 'UF' : '-'),
-      str('peer.address', '10.244.0.14'),
-      str('istio.canonical_service', app),
-      str('istio.canonical_revision', 'v1'),
-      str('istio.mesh_id', 'cluster.local'),
-      str('istio.namespace', 'bookinfo'),
-      str('istio.cluster_id', 'Kubernetes'),
-    ],
-    status: status === '503' ? { code: 2 } : {},
-  };
-}
-
-function payloads(): Buffer[] {
-  const t0 = Date.now() * 1_000_000;
-  return Array.from({ length: 16 }, (_, r) => {
-    const app = ['productpage', 'reviews', 'ratings', 'details'][r % 4]!;
-    const td: TraceData = {
-      resourceSpans: [{ resource: { attributes: [str('service.name', `${app}.bookinfo`)] }, scopeSpans: [{ scope: { name: 'envoy' }, spans: Array.from({ length: SPANS_PER_REQUEST }, (_, i) => envoySpan(app, i, t0)) }] }],
-    };
-    return Buffer.from(encodeTraceRequest(td));
-  });
-}
 
 // ---- the peer process: load driver + sinks -----------------------------------------------------
 
 type PeerMsg = { cmd: 'sinks' } | { cmd: 'drive'; port: number; seconds: number; concurrency: number } | { cmd: 'exit' };
 
 async function peer(): Promise<void> {
-  const bodies = payloads();
+  const bodies = envoyRequests();
   const send = (m: unknown) => process.send!(m);
   process.on('message', async (msg: PeerMsg) => {
     if (msg.cmd === 'exit') process.exit(0);
@@ -379,7 +322,7 @@ async function runScenario(s: Scenario, child: ChildProcess, ports: Record<strin
 }
 
 async function main(): Promise<void> {
-  const bodies = payloads();
+  const bodies = envoyRequests();
   const attrs = decodeTraceRequest(bodies[0]!).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.length;
   const pinned = pinTo(0, process.pid);
   const child = fork(fileURLToPath(import.meta.url), ['--peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -1,7 +1,9 @@
 /**
- * awsxray translator cost (issue 10, item 4): spans → serialised X-Ray segment documents as the
- * exporter's prepare step makes them (createDocumentTranslator: epochs through the in-process
- * cache and deterministic rule, translation, size fit), no I/O. Three span mixes:
+ * awsxray translator cost (issue 10, item 4): spans → X-Ray segment documents as the exporter's
+ * prepare step makes them (createDocumentTranslator: epochs through the in-process cache and
+ * deterministic rule, translation, size fit), then the PutTraceSegments bodies of 50 documents
+ * the sender posts: everything the exporter does per span short of signing and the network.
+ * No I/O. Three span mixes:
  *   - envoy: Istio sidecar spans (21 string tags, Envoy's string status codes, half root CLIENTs),
  *   - sdk:   application SDK spans (current HTTP semconv, AWS SDK calls, SQL, an exception with a
  *            Java stack trace on every 10th span) under a resource of 12 attributes,
@@ -10,13 +12,17 @@
  * TraceData to OTLP (the cost of serialising the same spans once), so the ratio means something
  * on a loaded machine. With `--against <dist dir of another build>` the other build's translator
  * is measured in the same alternating rounds too, and the ratio of the two printed (before/after
- * comparisons on a busy machine).
+ * comparisons on a busy machine). Builds from before the documents were written escaped
+ * (translator/document-writer.ts) give JSON text: their bodies are built as their sender did,
+ * JSON.stringify of each document into one string, encoded to UTF-8.
  *
  *   npm run bench:xray-translate [-- --rounds 7 --ms 400 --against /tmp/old/dist]
  */
 import type { KeyValue, Span, TraceData } from '../collector/pdata/model.js';
 import { encodeTraceRequest } from '../collector/pdata/otlp-proto.js';
 import { createDocumentTranslator } from '../collector/exporter/awsxrayexporter/translator/translate.js';
+import { putTraceSegmentsBody } from '../collector/exporter/awsxrayexporter/send/api-sender.js';
+import { MAX_DOCUMENTS_PER_CALL } from '../collector/exporter/awsxrayexporter/send/chunks.js';
 import { seededRng } from '../test/seeded-rng.js';
 import { fmt, median, rateOnce as rate } from './rate.js';
 
@@ -163,18 +169,42 @@ function request(kind: 'envoy' | 'sdk' | 'mixed'): TraceData {
 
 const rateOnce = (fn: () => unknown): number => rate(fn, MS, SPANS);
 
-type Translator = typeof createDocumentTranslator;
-const other: Translator | undefined = AGAINST
-  ? ((await import(`${AGAINST}/collector/exporter/awsxrayexporter/translator/translate.js`)) as { createDocumentTranslator: Translator }).createDocumentTranslator
-  : undefined;
+/** A build's translator (documents escaped as Buffers, or JSON text in older builds) and its body builder. */
+type AnyTranslator = () => (td: TraceData) => Array<Buffer | string>;
+type BodyOf = (docs: Array<{ data: Buffer }>) => Buffer;
 
-console.log(`awsxray translator, ${SPANS} spans per request; node ${process.version}; ${ROUNDS} alternating rounds × ${MS} ms, medians`);
+/** Translation, then the bodies of PutTraceSegments calls of 50 documents. */
+function exporterWork(translate: (td: TraceData) => Array<Buffer | string>, bodyOf: BodyOf | undefined): (td: TraceData) => number {
+  return (td) => {
+    const docs = translate(td);
+    let bytes = 0;
+    for (let i = 0; i < docs.length; i += MAX_DOCUMENTS_PER_CALL) {
+      const chunk = docs.slice(i, i + MAX_DOCUMENTS_PER_CALL);
+      if (typeof chunk[0] === 'string') {
+        // Earlier builds: documents as JSON text, escaped into the body by JSON.stringify.
+        let text = '{"TraceSegmentDocuments":[';
+        for (let k = 0; k < chunk.length; k++) text += (k > 0 ? ',' : '') + JSON.stringify(chunk[k]);
+        bytes += Buffer.from(text + ']}').length;
+      } else bytes += bodyOf!(chunk.map((data) => ({ data: data as Buffer }))).length;
+    }
+    return bytes;
+  };
+}
+
+let other: { translator: AnyTranslator; bodyOf?: BodyOf } | undefined;
+if (AGAINST) {
+  const t = (await import(`${AGAINST}/collector/exporter/awsxrayexporter/translator/translate.js`)) as { createDocumentTranslator: AnyTranslator };
+  const sender = (await import(`${AGAINST}/collector/exporter/awsxrayexporter/send/api-sender.js`)) as { putTraceSegmentsBody?: BodyOf };
+  other = { translator: t.createDocumentTranslator, bodyOf: sender.putTraceSegmentsBody };
+}
+
+console.log(`awsxray translator + PutTraceSegments bodies, ${SPANS} spans per request; node ${process.version}; ${ROUNDS} alternating rounds × ${MS} ms, medians`);
 for (const kind of ['envoy', 'sdk', 'mixed'] as const) {
   const td = request(kind);
-  const translate = createDocumentTranslator();
-  const translateOther = other?.();
-  const docs = translate(td);
-  const docBytes = docs.reduce((a, d) => a + Buffer.byteLength(d), 0);
+  const translate = exporterWork(createDocumentTranslator(), putTraceSegmentsBody);
+  const translateOther = other && exporterWork(other.translator(), other.bodyOf);
+  const docs = createDocumentTranslator()(td);
+  const docBytes = docs.reduce((a, d) => a + d.length, 0);
   const b: number[] = [];
   const v: number[] = [];
   const o: number[] = [];
@@ -190,8 +220,8 @@ for (const kind of ['envoy', 'sdk', 'mixed'] as const) {
     }
   }
   console.log(
-    `${kind.padEnd(6)} translate ${fmt(median(v)).padStart(9)} spans/s   baseline protobufjs encode ${fmt(median(b)).padStart(9)} spans/s   ratio ${median(ratios).toFixed(2)}` +
-      `   (${docs.length} documents, ${Math.round(docBytes / docs.length)} B each)` +
-      (translateOther ? `\n       --against build ${fmt(median(o)).padStart(9)} spans/s   this build / that build ${median(vsOther).toFixed(2)}` : ''),
+    `${kind.padEnd(6)} translate+body ${fmt(median(v)).padStart(9)} spans/s   baseline protobufjs encode ${fmt(median(b)).padStart(9)} spans/s   ratio ${median(ratios).toFixed(2)}` +
+      `   (${docs.length} documents, ${Math.round(docBytes / docs.length)} B each in the body)` +
+      (translateOther ? `\n       --against build      ${fmt(median(o)).padStart(9)} spans/s   this build / that build ${median(vsOther).toFixed(2)}` : ''),
   );
 }

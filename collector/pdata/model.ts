@@ -199,13 +199,13 @@ export function nanosFromBigInt(n: bigint): Long {
   return new Long(Number(n & 0xffffffffn) | 0, Number((n >> 32n) & 0xffffffffn) | 0, true);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 export function idToHex(id: Uint8Array | null | undefined): string {
-  if (!id) return '';
-  let s = '';
-  for (let i = 0; i < id.length; i++) s += HEX[id[i]];
-  return s;
+  if (!id || id.length === 0) return '';
+  // Node's native hex: one flat string, where joining 16 two-digit pieces made a rope of 15 parts
+  // (IDs are hex-encoded several times per span on the exporters' paths). Decoded IDs are Buffers;
+  // protobufjs gives an absent bytes field as an empty plain array.
+  if (Buffer.isBuffer(id)) return id.toString('hex');
+  return (ArrayBuffer.isView(id) ? Buffer.from(id.buffer, id.byteOffset, id.byteLength) : Buffer.from(id)).toString('hex');
 }
 
 /** Parses lower- or upper-case hex of even length into bytes; undefined when it is not hex. */

@@ -12,6 +12,7 @@
  * JSON.stringify (native escaping).
  */
 import type { AnyValue, KeyValue, Nanos, Span, TraceData } from './model.js';
+import { ByteWriter } from './byte-writer.js';
 import { nanosToBigInt } from './model.js';
 
 const q = JSON.stringify;
@@ -40,13 +41,11 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** Escaped `"key":` prefixes of attributes, which repeat on every span. Bounded: keys are client data. */
 const KEY_PREFIX_CACHE_MAX = 4096;
 
-export class OtlpJsonWriter {
-  private buf: Buffer;
-  private pos = 0;
+export class OtlpJsonWriter extends ByteWriter {
   private readonly keyPrefixes = new Map<string, Buffer>();
 
   constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    super(initialBytes);
   }
 
   /**
@@ -67,26 +66,6 @@ export class OtlpJsonWriter {
     }
     this.ascii(newline ? '}\n' : '}');
     return this.buf.subarray(0, this.pos);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  /**
-   * Text known to be ASCII (field names, punctuation, digits). Copied byte by byte: the pieces
-   * are short, and a native Buffer.write call per piece cost more than the copy itself.
-   */
-  private ascii(s: string): void {
-    const n = s.length;
-    this.ensure(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
   }
 
   /**

@@ -2,8 +2,9 @@
  * The awsxray exporter's two halves around the shared sending queue (exporterhelper, prepared
  * mode):
  * - prepare, at enqueue time: trace-ID epochs (cache → deterministic rule), translation of every
- *   span to a serialised segment document. The queue then holds only these strings (~1.2 KB per
- *   span) instead of the decoded objects (~4 KB, and long-lived objects make GC expensive).
+ *   span to a segment document, written as a PutTraceSegments body carries it. The queue then
+ *   holds only these bytes (~1.2 KB per span, one buffer per batch, outside the JS heap) instead
+ *   of the decoded objects (~4 KB, and long-lived objects make GC expensive).
  *   Spans that cannot become a document are counted as dropped with their reason once the batch
  *   is accepted.
  * - send, per attempt: with an epoch store (Redis), the epochs of traces the cache did not know
@@ -20,13 +21,13 @@ import type { CreateSettings } from '../../component/component.js';
 import { RetryableError, type RefusedSpans, type SendResult } from '../exporterhelper/errors.js';
 import type { PayloadCodec } from '../exporterhelper/persistent-store.js';
 import type { PreparedBatch } from '../exporterhelper/queued-exporter.js';
-import type { TraceData } from '../../pdata/model.js';
+import { idToHex, type TraceData } from '../../pdata/model.js';
 import type { AwsXrayConfig } from './config.js';
 import type { DocumentSender } from './send/api-sender.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './translator/fit.js';
-import { spansIn, translateTraceData, withTraceIdEpoch, type XrayDocument } from './translator/translate.js';
+import { setTraceIdEpoch, spansIn, translateTraceData, type XrayDocument } from './translator/translate.js';
 import type { EpochResolver } from './traceid/epoch-resolver.js';
-import { normalizeTraceId, traceIdHex } from './traceid/epoch.js';
+import { normalizeTraceId } from './traceid/epoch.js';
 
 export interface XrayMetrics {
   epochStoreFallbacks: client.Counter<'exporter'>;
@@ -92,21 +93,17 @@ export function createXrayExportFns(d: XrayExportDeps): {
       meshAnnotations: cfg.meshAnnotations,
       maxDocumentBytes,
     });
-    const docs: XrayDocument[] = new Array(tr.documents.length);
+    // The documents hold no reference to the spans: the decoded objects do not stay alive.
+    const docs = tr.documents;
     let bytes = 0;
-    const pendingDocs = pending.length > 0 ? new Map<string, XrayDocument[]>(pending.map(([hex]) => [hex, []])) : undefined;
-    for (let i = 0; i < tr.documents.length; i++) {
-      const t = tr.documents[i];
-      // A compact copy without the reference to the span: the decoded objects must not stay alive.
-      const doc: XrayDocument = { json: t.json, bytes: t.bytes, id: t.id };
-      // A split local root gives two documents of one span (the call, then its caller).
-      if (i > 0 && tr.documents[i - 1]!.ref === t.ref) doc.extra = true;
-      docs[i] = doc;
-      bytes += doc.bytes;
-      if (pendingDocs) {
-        const id = normalizeTraceId(t.ref.span.traceId);
-        const list = id ? pendingDocs.get(traceIdHex(id)) : undefined;
-        if (list) list.push(doc);
+    for (let i = 0; i < docs.length; i++) bytes += docs[i]!.data.length;
+    let pendingDocs: Map<string, XrayDocument[]> | undefined;
+    if (pending.length > 0) {
+      pendingDocs = new Map(pending.map(([hex]) => [hex, []]));
+      for (let i = 0; i < docs.length; i++) {
+        const id = normalizeTraceId(tr.sources[i]!.traceId);
+        const list = id ? pendingDocs.get(idToHex(id)) : undefined;
+        if (list) list.push(docs[i]!);
       }
     }
     const batch: XrayBatch = { docs };
@@ -130,7 +127,7 @@ export function createXrayExportFns(d: XrayExportDeps): {
     for (const [hex, candidate] of p.traces) {
       const epoch = settled.get(hex);
       if (epoch === undefined || epoch === candidate) continue;
-      for (const doc of p.docs.get(hex) ?? []) doc.json = withTraceIdEpoch(doc.json, epoch);
+      for (const doc of p.docs.get(hex) ?? []) setTraceIdEpoch(doc.data, epoch);
     }
     batch.pending = undefined; // settled once: retries send the same trace IDs
   };
@@ -160,24 +157,22 @@ export function createXrayExportFns(d: XrayExportDeps): {
 const packr = new Packr({ useRecords: false });
 
 /**
- * A batch on disk (persistent sending queue): MessagePack of the documents as
- * `[json, id, bytes]` and, while epochs are still to settle, `[traceHex, candidateEpoch,
- * [document indexes]]` per trace, so a restart settles them as the first run would have.
+ * A batch on disk (persistent sending queue): MessagePack of the documents as `[data, id]`
+ * (`[data, id, 1]` for the second document of a split span) and, while epochs are still to
+ * settle, `[traceHex, candidateEpoch, [document indexes]]` per trace, so a restart settles them
+ * as the first run would have.
  */
 export const xrayBatchCodec: PayloadCodec<XrayBatch> = {
   encode(batch) {
     const index = new Map<XrayDocument, number>();
-    const docs = batch.docs.map((d, i) => (index.set(d, i), d.extra ? [d.json, d.id, d.bytes, 1] : [d.json, d.id, d.bytes]));
+    const docs = batch.docs.map((d, i) => (index.set(d, i), d.extra ? [d.data, d.id, 1] : [d.data, d.id]));
     const pending = batch.pending?.traces.map(([hex, epoch]) => [hex, epoch, (batch.pending!.docs.get(hex) ?? []).map((d) => index.get(d)).filter((i) => i !== undefined)]);
     return packr.pack(pending ? [docs, pending] : [docs]);
   },
   decode(bytes) {
-    const v = packr.unpack(bytes) as [Array<[string, string, number, 1?]>, Array<[string, number, number[]]>?];
+    const v = packr.unpack(bytes) as [unknown[][], Array<[string, number, number[]]>?];
     if (!Array.isArray(v) || !Array.isArray(v[0])) throw new Error('not an awsxray batch');
-    const docs: XrayDocument[] = v[0].map(([json, id, bytes, extra]) => {
-      if (typeof json !== 'string' || typeof id !== 'string' || typeof bytes !== 'number') throw new Error('malformed awsxray document');
-      return extra === 1 ? { json, id, bytes, extra: true } : { json, id, bytes };
-    });
+    const docs: XrayDocument[] = v[0].map(storedDocument);
     const batch: XrayBatch = { docs };
     if (v[1]) {
       batch.pending = {
@@ -188,3 +183,10 @@ export const xrayBatchCodec: PayloadCodec<XrayBatch> = {
     return batch;
   },
 };
+
+function storedDocument(d: unknown): XrayDocument {
+  const [data, id, extra] = Array.isArray(d) ? (d as unknown[]) : [];
+  if (!(data instanceof Uint8Array) || typeof id !== 'string') throw new Error('malformed awsxray document');
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return extra === 1 ? { data: buf, id, extra: true } : { data: buf, id };
+}

@@ -20,28 +20,49 @@ export interface Sigv4AuthOptions {
   credentials?: CredentialProvider;
 }
 
+/** The parts of a URL a signature covers, as the signer takes them. */
+interface SigningTarget {
+  url: URL;
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
+  path: string;
+  query: Record<string, string | string[]>;
+  /** What node:http sends as `host` (URL.host omits a default port); it must be signed. */
+  host: string;
+}
+
+function signingTarget(url: URL): SigningTarget {
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const prev = query[k];
+    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return { url, protocol: url.protocol, hostname: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: url.pathname, query, host: url.host };
+}
+
 class Sigv4RequestAuthenticator implements HttpRequestAuthenticator {
+  /** The destination's parts, worked out once: every request of an exporter goes to the same URL. */
+  private readonly target: SigningTarget;
+
   constructor(
     private readonly signer: SignatureV4,
     readonly awsSigningService: string,
-  ) {}
+    url: URL,
+  ) {
+    this.target = signingTarget(url);
+  }
 
   async authenticate(req: HttpRequestToAuthenticate): Promise<Record<string, string>> {
-    const url = req.url;
-    const query: Record<string, string | string[]> = {};
-    for (const [k, v] of url.searchParams) {
-      const prev = query[k];
-      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
+    const t = req.url === this.target.url ? this.target : signingTarget(req.url);
     const signed = await this.signer.sign({
       method: req.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: url.pathname,
-      query,
-      // `host` is what node:http will send (URL.host omits a default port), and it must be signed.
-      headers: { ...req.headers, host: url.host },
+      protocol: t.protocol,
+      hostname: t.hostname,
+      port: t.port,
+      path: t.path,
+      query: t.query,
+      headers: { ...req.headers, host: t.host },
       body: req.body,
     });
     return signed.headers;
@@ -106,6 +127,6 @@ export class Sigv4AuthExtension implements HttpClientAuthenticator {
     }
     this.settings.logger.info({ extension: this.settings.id, endpoint: url.origin, aws_service: service, aws_region: region }, 'signing requests with SigV4');
     const signer = new SignatureV4({ service, region, credentials: this.credentials, sha256: Sha256 });
-    return new Sigv4RequestAuthenticator(signer, service);
+    return new Sigv4RequestAuthenticator(signer, service, url);
   }
 }

@@ -187,9 +187,7 @@ export class ApiSender implements DocumentSender {
   /** One signed PutTraceSegments call, bounded by `timeout` and the batch's signal. */
   private async call(chunk: XrayDocument[], signal: AbortSignal): Promise<CallAnswer> {
     const t = this.target!;
-    let text = '{"TraceSegmentDocuments":[';
-    for (let i = 0; i < chunk.length; i++) text += (i > 0 ? ',' : '') + JSON.stringify(chunk[i]!.json);
-    const body = Buffer.from(text + ']}');
+    const body = putTraceSegmentsBody(chunk);
     const port = t.url.port ? Number(t.url.port) : undefined;
     const request = new HttpRequest({
       method: 'POST',
@@ -267,6 +265,30 @@ export class ApiSender implements DocumentSender {
     if (configured) return new URL(configured);
     return cfg.endpointProvider({ Region: region, UseFIPS: await cfg.useFipsEndpoint(), UseDualStack: await cfg.useDualstackEndpoint() }).url;
   }
+}
+
+const BODY_START = Buffer.from('{"TraceSegmentDocuments":[');
+const BODY_END = Buffer.from(']}');
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/**
+ * `{"TraceSegmentDocuments":["…","…"]}`: the documents are already escaped as JSON string
+ * content (document-writer.ts), so the body is their bytes copied between quotes and commas.
+ */
+export function putTraceSegmentsBody(docs: ReadonlyArray<Pick<XrayDocument, 'data'>>): Buffer {
+  let size = BODY_START.length + BODY_END.length + Math.max(0, docs.length * 3 - 1);
+  for (let i = 0; i < docs.length; i++) size += docs[i]!.data.length;
+  const body = Buffer.allocUnsafe(size);
+  let p = BODY_START.copy(body, 0);
+  for (let i = 0; i < docs.length; i++) {
+    if (i > 0) body[p++] = COMMA;
+    body[p++] = QUOTE;
+    p += docs[i]!.data.copy(body, p);
+    body[p++] = QUOTE;
+  }
+  BODY_END.copy(body, p);
+  return body;
 }
 
 /** Maps UnprocessedTraceSegments back to this call's documents (a span ID may repeat in a batch). */

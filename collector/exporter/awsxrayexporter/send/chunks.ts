@@ -4,10 +4,11 @@
  * whatever the document sizes (50 × 64 KB would be 3.2 MB).
  */
 export const MAX_DOCUMENTS_PER_CALL = 50;
-/** Conservative per-request budget of document bytes. */
+/** Conservative per-request budget of body bytes. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
-export function chunkDocuments<T extends { bytes: number }>(
+/** Documents as the body carries them (escaped, translator/document-writer.ts). */
+export function chunkDocuments<T extends { data: { length: number } }>(
   docs: readonly T[],
   maxDocs = MAX_DOCUMENTS_PER_CALL,
   maxBytes = MAX_REQUEST_BYTES,
@@ -17,7 +18,7 @@ export function chunkDocuments<T extends { bytes: number }>(
   let curBytes = 0;
   for (const d of docs) {
     // +3 per document: the JSON string quotes and comma around it in the request body.
-    const b = d.bytes + 3;
+    const b = d.data.length + 3;
     if (cur.length > 0 && (cur.length >= maxDocs || curBytes + b > maxBytes)) {
       out.push(cur);
       cur = [];

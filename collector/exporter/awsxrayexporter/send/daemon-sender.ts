@@ -8,6 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { parseHostPort } from '../../../config/validate.js';
+import { documentJson } from '../translator/document-writer.js';
 import type { XrayDocument } from '../translator/translate.js';
 import type { DocumentSender, SendOutcome } from './api-sender.js';
 
@@ -54,7 +55,7 @@ export class DaemonSender implements DocumentSender {
       }
       try {
         await new Promise<void>((resolve, reject) => {
-          socket.send([HEADER, Buffer.from(d.json)], this.port, this.host, (err) => (err ? reject(err) : resolve()));
+          socket.send([HEADER, Buffer.from(documentJson(d.data))], this.port, this.host, (err) => (err ? reject(err) : resolve()));
         });
       } catch (err) {
         outcome.retry.push(d);

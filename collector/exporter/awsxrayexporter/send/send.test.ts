@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FakeXray, TEST_CREDENTIALS, TEST_REGION } from '../testdata/fake-xray.js';
-import { ApiSender, classifyXrayAnswer, classifyXrayError, createXrayClient } from './api-sender.js';
+import { DocumentWriter } from '../translator/document-writer.js';
+import { ApiSender, classifyXrayAnswer, classifyXrayError, createXrayClient, putTraceSegmentsBody } from './api-sender.js';
 import { chunkDocuments, MAX_DOCUMENTS_PER_CALL, MAX_REQUEST_BYTES } from './chunks.js';
 
 describe('chunkDocuments', () => {
-  const docs = (sizes: number[]) => sizes.map((bytes, i) => ({ bytes, i }));
+  const docs = (sizes: number[]) => sizes.map((bytes, i) => ({ data: { length: bytes }, i }));
 
   it.each([
     ['empty', [], []],
@@ -19,7 +20,7 @@ describe('chunkDocuments', () => {
     expect(chunks.map((c) => c.length)).toEqual(want);
     for (const c of chunks) {
       expect(c.length).toBeLessThanOrEqual(MAX_DOCUMENTS_PER_CALL);
-      if (c.length > 1) expect(c.reduce((s, d) => s + d.bytes + 3, 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      if (c.length > 1) expect(c.reduce((s, d) => s + d.data.length + 3, 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
     }
     expect(chunks.flat().map((d) => d.i)).toEqual(docs(sizes as number[]).map((d) => d.i)); // order kept, nothing lost
   });
@@ -78,11 +79,31 @@ describe('classifyXrayError', () => {
   });
 });
 
-const doc = (i: number) => {
-  const id = (0x1000 + i).toString(16).padStart(16, '0');
-  const json = `{"name":"a","id":"${id}","trace_id":"1-5f84c7a1-0123456789abcdef01234567","start_time":1,"end_time":2}`;
-  return { json, bytes: json.length, id };
+/** A document as the translator writes it (escaped for the body); `name` may hold anything. */
+const documentOf = (fields: Record<string, unknown>) => {
+  const w = new DocumentWriter();
+  w.write(fields);
+  return w.take();
 };
+const doc = (i: number, name = 'a') => {
+  const id = (0x1000 + i).toString(16).padStart(16, '0');
+  return { data: documentOf({ name, id, trace_id: '1-5f84c7a1-0123456789abcdef01234567', start_time: 1, end_time: 2 }), id };
+};
+
+describe('putTraceSegmentsBody', () => {
+  it.each([
+    ['no documents', []],
+    ['one', ['a']],
+    ['quotes, backslashes, control characters, non-ASCII and a lone surrogate', ['say "hi"', 'C:\\path\\', 'tab\tnew\nline\u0001', 'añ 日本 😀', 'half \ud800 pair']],
+  ])('%s: the JSON PutTraceSegments takes, each document its JSON text as a string', (_n, names) => {
+    const docs = (names as string[]).map((name, i) => doc(i, name));
+    const body = JSON.parse(putTraceSegmentsBody(docs).toString('utf8')) as { TraceSegmentDocuments: string[] };
+    expect(Object.keys(body)).toEqual(['TraceSegmentDocuments']);
+    expect(body.TraceSegmentDocuments).toEqual(
+      (names as string[]).map((name, i) => JSON.stringify({ name, id: (0x1000 + i).toString(16).padStart(16, '0'), trace_id: '1-5f84c7a1-0123456789abcdef01234567', start_time: 1, end_time: 2 })),
+    );
+  });
+});
 
 describe('the SDK logger (warnings only)', () => {
   it('has no info/error, so the SDK skips its per-call log records; debug is a no-op; warn is forwarded', () => {
@@ -106,7 +127,7 @@ describe('the SDK logger (warnings only)', () => {
     const sender = new ApiSender({ region: TEST_REGION, endpoint: fake.url, noVerifySsl: false, timeoutMs: 100, credentials: TEST_CREDENTIALS });
     try {
       await sender.start();
-      const doc = { json: '{"name":"a","id":"0123456789abcdef","trace_id":"1-5f84c7a1-0123456789abcdef01234567","start_time":1,"end_time":2}', bytes: 110, id: '0123456789abcdef' };
+      const doc = { data: documentOf({ name: 'a', id: '0123456789abcdef', trace_id: '1-5f84c7a1-0123456789abcdef01234567', start_time: 1, end_time: 2 }), id: '0123456789abcdef' };
       const ok = await sender.send([doc], new AbortController().signal);
       expect(ok.retry).toEqual([]);
       expect(fake.calls.at(-1)?.signatureOk).toBe(true);

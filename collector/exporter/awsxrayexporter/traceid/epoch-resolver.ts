@@ -12,8 +12,8 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { TraceData } from '../../../pdata/model.js';
-import { nanosToNumber } from '../../../pdata/model.js';
-import { deterministicEpoch, needsRewrite, normalizeTraceId, traceIdHex, type TraceIdEpochMode } from './epoch.js';
+import { idToHex, nanosToNumber } from '../../../pdata/model.js';
+import { deterministicEpoch, needsRewrite, normalizeTraceId, type TraceIdEpochMode } from './epoch.js';
 
 /** A shared, first-writer-wins map from trace ID (32 hex digits) to epoch. */
 export interface EpochStore {
@@ -140,7 +140,7 @@ export class EpochResolver {
         for (const span of ss.spans) {
           const id = normalizeTraceId(span.traceId);
           if (!id || !needsRewrite(this.mode, id, nowSec)) continue;
-          const hex = traceIdHex(id);
+          const hex = idToHex(id);
           if (out.has(hex) || missing.has(hex)) continue;
           const cached = this.cache.get(hex);
           if (cached !== undefined) {

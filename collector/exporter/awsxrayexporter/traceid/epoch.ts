@@ -5,6 +5,7 @@
  * (now − 28 days, now + 5 minutes). These pure functions decide whether an ID can be kept and
  * compute a replacement epoch that every collector replica derives identically.
  */
+import { idToHex } from '../../../pdata/model.js';
 
 /** Upstream's bound: AWS keeps 30 days, 28 leaves margin. */
 export const MAX_EPOCH_AGE_SEC = 28 * 24 * 3600;
@@ -81,20 +82,9 @@ export function deterministicEpoch(traceId: Uint8Array, startSec: number, nowSec
   return isAcceptableEpoch(fromNow, nowSec) ? fromNow : Math.floor(nowSec);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** `1-<epoch hex8>-<bytes 4..15 hex24>`. */
 export function formatXrayTraceId(epoch: number, traceId: Uint8Array): string {
-  let s = '1-' + (epoch >>> 0).toString(16).padStart(8, '0') + '-';
-  for (let i = 4; i < 16; i++) s += HEX[traceId[i]];
-  return s;
-}
-
-/** The 32 lower-case hex digits of a 16-byte ID. */
-export function traceIdHex(traceId: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < traceId.length; i++) s += HEX[traceId[i]];
-  return s;
+  return '1-' + (epoch >>> 0).toString(16).padStart(8, '0') + '-' + idToHex(traceId.subarray(4, 16));
 }
 
 export type TraceIdEpochMode = 'rewrite' | 'passthrough';

@@ -17,6 +17,7 @@ import { NOW_SEC } from '../testdata/build.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './fit.js';
 import type { SegmentDocument } from './segment.js';
 import { translateTraceData } from './translate.js';
+import { documentJson } from './document-writer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { $schema: _s, ...schema } = JSON.parse(readFileSync(join(here, '../testdata/segment-document.schema.json'), 'utf8')) as Record<string, unknown>;
@@ -37,7 +38,7 @@ function documents(td: TraceData): Map<string, SegmentDocument> {
   expect(r.dropped.size).toBe(0);
   const docs = new Map<string, SegmentDocument>();
   for (const d of r.documents) {
-    const doc = JSON.parse(d.json) as SegmentDocument;
+    const doc = JSON.parse(documentJson(d.data)) as SegmentDocument;
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     docs.set(doc.id, doc);
   }

@@ -1,38 +1,45 @@
 /**
- * Serialises a segment within X-Ray's size limit (64 KB for PutTraceSegments; a little less in a
- * daemon datagram). An oversized document loses metadata entries, largest first, then
- * annotations (never otel_trace_id), then most of its SQL query, then stack frames and chained
- * exceptions, and is marked with the annotation
+ * Writes a segment within X-Ray's size limit (64 KB for PutTraceSegments; a little less in a
+ * daemon datagram), counted on the document's JSON. An oversized document loses metadata
+ * entries, largest first, then annotations (never otel_trace_id), then most of its SQL query,
+ * then stack frames and chained exceptions, and is marked with the annotation
  * `meshtrace_trimmed: true`; only when even the bare document is too large is the span dropped.
  */
+import type { DocumentWriter } from './document-writer.js';
 import { OTEL_TRACE_ID_ANNOTATION, type SegmentDocument } from './segment.js';
 
 export const XRAY_MAX_DOCUMENT_BYTES = 64 * 1024;
 export const TRIMMED_ANNOTATION = 'meshtrace_trimmed';
 
-export type FitResult =
-  | { ok: true; json: string; bytes: number; trimmed: false }
-  | { ok: true; json: string; bytes: number; trimmed: true; removed: string[] }
-  | { ok: false; bytes: number };
+export type FitResult = { ok: true; trimmed: false } | { ok: true; trimmed: true; removed: string[] } | { ok: false; bytes: number };
 
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+const FITS: FitResult = Object.freeze({ ok: true, trimmed: false });
+
+/**
+ * Appends `doc` to `out` (escaped, as PutTraceSegments carries it), trimmed as needed so that its
+ * JSON is at most maxBytes; when even the bare document is larger, nothing is appended.
+ */
+export function writeWithinLimit(doc: SegmentDocument, maxBytes: number, out: DocumentWriter): FitResult {
+  const start = out.length;
+  out.write(doc);
+  return withinLimit(out, start, maxBytes) ? FITS : trimToFit(doc, maxBytes, out, start);
 }
 
-export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): FitResult {
-  let json = JSON.stringify(doc);
-  let bytes = byteLength(json);
-  if (bytes <= maxBytes) return { ok: true, json, bytes, trimmed: false };
+/** The escaped form is never smaller than the JSON: only a large document needs counting. */
+function withinLimit(out: DocumentWriter, start: number, maxBytes: number): boolean {
+  return out.length - start <= maxBytes || out.jsonBytesSince(start) <= maxBytes;
+}
 
+function trimToFit(doc: SegmentDocument, maxBytes: number, out: DocumentWriter, start: number): FitResult {
+  const fits = (d: SegmentDocument): boolean => {
+    out.truncate(start);
+    out.write(d);
+    return withinLimit(out, start, maxBytes);
+  };
   // Trimming works on a shallow copy: the documents of a split span share their parts.
   const d: SegmentDocument = { ...doc, annotations: { ...doc.annotations, [TRIMMED_ANNOTATION]: true } };
   const annotations = d.annotations!;
   const removed: string[] = [];
-  const fits = (): boolean => {
-    json = JSON.stringify(d);
-    bytes = byteLength(json);
-    return bytes <= maxBytes;
-  };
 
   if (doc.metadata) {
     const metadata: Record<string, Record<string, unknown>> = {};
@@ -41,7 +48,7 @@ export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): Fi
     for (const [ns, key] of metadataBySize(metadata)) {
       delete metadata[ns]![key];
       removed.push(ns === 'default' ? `metadata.${key}` : `metadata.${ns}.${key}`);
-      if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
+      if (fits(d)) return { ok: true, trimmed: true, removed };
     }
     delete d.metadata;
   }
@@ -49,12 +56,12 @@ export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): Fi
     if (key === OTEL_TRACE_ID_ANNOTATION || key === TRIMMED_ANNOTATION) continue;
     delete annotations[key];
     removed.push(`annotations.${key}`);
-    if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
+    if (fits(d)) return { ok: true, trimmed: true, removed };
   }
   if (d.sql?.sanitized_query !== undefined && d.sql.sanitized_query.length > MAX_TRIMMED_QUERY) {
     d.sql = { ...d.sql, sanitized_query: d.sql.sanitized_query.slice(0, MAX_TRIMMED_QUERY) };
     removed.push('sql.sanitized_query');
-    if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
+    if (fits(d)) return { ok: true, trimmed: true, removed };
   }
   if (d.cause) {
     const first = d.cause.exceptions[0];
@@ -67,8 +74,10 @@ export function serializeWithinLimit(doc: SegmentDocument, maxBytes: number): Fi
       d.cause = { exceptions: [ex] };
     }
     removed.push('cause.stack');
-    if (fits()) return { ok: true, json, bytes, trimmed: true, removed };
+    if (fits(d)) return { ok: true, trimmed: true, removed };
   }
+  const bytes = out.jsonBytesSince(start);
+  out.truncate(start);
   return { ok: false, bytes };
 }
 

@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { SpanKind, StatusCode, type Span, type TraceData } from '../../../pdata/model.js';
 import { NOW_SEC, resource, span, traces } from '../testdata/build.js';
 import { istioSleepToHttpbin } from '../testdata/istio-httpbin.js';
-import { XRAY_MAX_DOCUMENT_BYTES, serializeWithinLimit, TRIMMED_ANNOTATION } from './fit.js';
-import { makeSegment, type SegmentOptions } from './segment.js';
+import { DocumentWriter, documentJson } from './document-writer.js';
+import { XRAY_MAX_DOCUMENT_BYTES, writeWithinLimit, TRIMMED_ANNOTATION } from './fit.js';
+import { makeSegment, makeSegments, type SegmentDocument, type SegmentOptions } from './segment.js';
 import { translateTraceData } from './translate.js';
 import { seededRng } from '../../../../test/seeded-rng.js';
 
@@ -140,9 +141,23 @@ function translateAll(set: TraceData[], o: typeof opts): string[] {
     const r = translateTraceData(td, o);
     expect([...r.dropped.keys()]).toEqual([]);
     translatedSpans += r.spans;
-    for (const d of r.documents) docs.push(d.json);
+    // The writer gives exactly JSON.stringify's text of each segment, over the whole generated set.
+    const expected = td.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.flatMap((sp) => {
+      const seg = makeSegments(sp, rs.resource, o);
+      return seg.ok ? seg.docs.map((d) => JSON.stringify(d)) : [];
+    })));
+    const written = r.documents.map((d) => documentJson(d.data));
+    expect(written).toEqual(expected);
+    docs.push(...written);
   }
   return docs;
+}
+
+/** writeWithinLimit into a fresh writer: the result and the document's JSON. */
+function fitted(doc: SegmentDocument, maxBytes: number) {
+  const w = new DocumentWriter();
+  const fit = writeWithinLimit(doc, maxBytes, w);
+  return { fit, json: documentJson(w.take()) };
 }
 
 describe('schema validity of generated documents', () => {
@@ -204,11 +219,11 @@ describe('size limit', () => {
     const attributes: Record<string, unknown> = { small: 'keep me', huge1: big(40_000), huge2: big(30_000), k: 'indexed' };
     const r = makeSegment(span({ attributes }), resource(), { ...opts, indexedAttributes: new Set(['k']) });
     if (!r.ok) throw new Error('dropped');
-    const fit = serializeWithinLimit(r.doc, XRAY_MAX_DOCUMENT_BYTES);
+    const { fit, json } = fitted(r.doc, XRAY_MAX_DOCUMENT_BYTES);
     expect(fit.ok && fit.trimmed).toBe(true);
     if (!fit.ok) return;
-    expect(fit.bytes).toBeLessThanOrEqual(XRAY_MAX_DOCUMENT_BYTES);
-    const doc = JSON.parse(fit.json);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(XRAY_MAX_DOCUMENT_BYTES);
+    const doc = JSON.parse(json);
     expect(doc.metadata.default.huge1).toBeUndefined();
     expect(doc.metadata.default.small).toBe('keep me');
     expect(doc.annotations).toMatchObject({ k: 'indexed', [TRIMMED_ANNOTATION]: true });
@@ -220,11 +235,11 @@ describe('size limit', () => {
     for (let i = 0; i < 40; i++) attributes[`a${i}`] = big(900);
     const r = makeSegment(span({ attributes }), resource(), { ...opts, indexAllAttributes: true });
     if (!r.ok) throw new Error('dropped');
-    const fit = serializeWithinLimit(r.doc, 8_000);
+    const { fit, json } = fitted(r.doc, 8_000);
     expect(fit.ok).toBe(true);
     if (!fit.ok) return;
-    const doc = JSON.parse(fit.json);
-    expect(Buffer.byteLength(fit.json)).toBeLessThanOrEqual(8_000);
+    const doc = JSON.parse(json);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(8_000);
     expect(doc.annotations.otel_trace_id).toBeDefined();
     expect(Object.keys(doc.annotations).length).toBeLessThan(40);
     expect(doc.metadata).toBeUndefined();
@@ -240,8 +255,35 @@ describe('size limit', () => {
   it('multi-byte characters count as bytes, not characters', () => {
     const r = makeSegment(span({ attributes: { u: '日'.repeat(30_000) } }), resource(), opts); // 90 KB in UTF-8
     if (!r.ok) throw new Error('dropped');
-    const fit = serializeWithinLimit(r.doc, XRAY_MAX_DOCUMENT_BYTES);
+    const { fit, json } = fitted(r.doc, XRAY_MAX_DOCUMENT_BYTES);
     expect(fit.ok && fit.trimmed).toBe(true);
-    if (fit.ok) expect(Buffer.byteLength(fit.json)).toBeLessThanOrEqual(XRAY_MAX_DOCUMENT_BYTES);
+    if (fit.ok) expect(Buffer.byteLength(json)).toBeLessThanOrEqual(XRAY_MAX_DOCUMENT_BYTES);
+  });
+
+  it('the limit counts the document, not its longer escaped form in the request body', () => {
+    // 20,000 quotes: 40 KB of JSON (\"), 80 KB escaped for the body (\\\"): within the limit, untouched.
+    const r = makeSegment(span({ attributes: { q: '"'.repeat(20_000) } }), resource(), opts);
+    if (!r.ok) throw new Error('dropped');
+    const { fit, json } = fitted(r.doc, XRAY_MAX_DOCUMENT_BYTES);
+    expect(fit).toEqual({ ok: true, trimmed: false });
+    expect(json).toBe(JSON.stringify(r.doc));
+    // Over the limit by its JSON alone: trimmed, and what is left fits.
+    const over = makeSegment(span({ attributes: { q: '"'.repeat(33_000) } }), resource(), opts);
+    if (!over.ok) throw new Error('dropped');
+    const trimmed = fitted(over.doc, XRAY_MAX_DOCUMENT_BYTES);
+    expect(trimmed.fit.ok && trimmed.fit.trimmed && trimmed.fit.removed).toEqual(['metadata.q']);
+    expect(Buffer.byteLength(trimmed.json)).toBeLessThanOrEqual(XRAY_MAX_DOCUMENT_BYTES);
+  });
+
+  it('a document that cannot fit is not left in the writer', () => {
+    const r = makeSegment(span({ name: 'n'.repeat(200) }), resource(), opts);
+    if (!r.ok) throw new Error('dropped');
+    const w = new DocumentWriter();
+    w.write('before');
+    const fit = writeWithinLimit(r.doc, 100, w);
+    expect(fit.ok).toBe(false);
+    // The size reported is the bare document's (the 200-character name alone is over 100).
+    if (!fit.ok) expect(fit.bytes).toBeGreaterThan(200);
+    expect(documentJson(w.take())).toBe('"before"');
   });
 });

@@ -6,6 +6,7 @@ import { ISTIO_NOW_MS, istioSleepToHttpbin } from '../testdata/istio-httpbin.js'
 import { formatXrayTraceId, windowEpoch } from '../traceid/epoch.js';
 import { callerSegmentId, makeSegment, makeSegments, type SegmentDocument, type SegmentOptions } from './segment.js';
 import { translateTraceData } from './translate.js';
+import { documentJson } from './document-writer.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './fit.js';
 import { traces } from '../testdata/build.js';
 
@@ -464,9 +465,10 @@ describe('local roots that call out: a segment for the caller, a remote subsegme
     const td = traces(resource({ 'service.name': 'job' }), [span({ kind: SpanKind.CLIENT }), span({ spanId: '0000000000000009', kind: SpanKind.SERVER })]);
     const r = translateTraceData(td, { ...baseOpts, maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES });
     expect(r.spans).toBe(2);
-    expect(r.documents.map((d) => JSON.parse(d.json).name)).toEqual(['op', 'job', 'job']);
+    expect(r.documents.map((d) => JSON.parse(documentJson(d.data)).name)).toEqual(['op', 'job', 'job']);
     expect(r.documents.length).toBe(3);
-    expect(r.documents[0]!.ref.span).toBe(r.documents[1]!.ref.span);
+    expect(r.sources[0]).toBe(r.sources[1]);
+    expect(r.documents.map((d) => d.extra)).toEqual([undefined, true, undefined]);
     expect(r.documents[1]!.id).toBe(callerSegmentId(hex(SPAN_1)));
   });
 });

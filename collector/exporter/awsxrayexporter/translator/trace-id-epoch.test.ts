@@ -2,31 +2,41 @@ import { describe, expect, it } from 'vitest';
 import { EpochResolver, type EpochStore } from '../traceid/epoch-resolver.js';
 import { NOW_MS, NOW_SEC, resource, span, traces } from '../testdata/build.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './fit.js';
-import { translateTraceData, withTraceIdEpoch } from './translate.js';
+import { DocumentWriter, documentJson } from './document-writer.js';
+import { setTraceIdEpoch, translateTraceData } from './translate.js';
 
-describe('withTraceIdEpoch (epoch settled after serialisation)', () => {
-  const doc = (name: string) =>
-    JSON.stringify({ name, id: '0000000000000001', trace_id: '1-5759e988-bd862e3fe1be46a994272793', start_time: 1, end_time: 2 });
+describe('setTraceIdEpoch (epoch settled after the document was written)', () => {
+  const doc = (name: string) => {
+    const w = new DocumentWriter();
+    w.write({ name, id: '0000000000000001', trace_id: '1-5759e988-bd862e3fe1be46a994272793', start_time: 1, end_time: 2 });
+    return w.take();
+  };
 
   it.each([
     ['a plain document', 'checkout'],
     ['a name that contains the key text', 'x","trace_id":"1-00000000-'],
+    ['a name that contains the escaped key text', 'x\\",\\"trace_id\\":\\"1-00000000-'],
     ['a name with quotes and backslashes', 'a\\"b\\\\"c'],
   ])('%s: only the trace_id epoch changes', (_n, name) => {
-    const before = doc(name);
-    const after = withTraceIdEpoch(before, 0x6a0b1c2d);
-    expect(after.length).toBe(before.length);
-    const parsed = JSON.parse(after);
+    const data = doc(name);
+    const size = data.length;
+    setTraceIdEpoch(data, 0x6a0b1c2d);
+    expect(data.length).toBe(size);
+    const parsed = JSON.parse(documentJson(data));
     expect(parsed.trace_id).toBe('1-6a0b1c2d-bd862e3fe1be46a994272793');
     expect(parsed.name).toBe(name);
   });
 
   it('pads small epochs to 8 hex digits', () => {
-    expect(JSON.parse(withTraceIdEpoch(doc('n'), 0x1f)).trace_id).toBe('1-0000001f-bd862e3fe1be46a994272793');
+    const data = doc('n');
+    setTraceIdEpoch(data, 0x1f);
+    expect(JSON.parse(documentJson(data)).trace_id).toBe('1-0000001f-bd862e3fe1be46a994272793');
   });
 
-  it('refuses a text without trace_id', () => {
-    expect(() => withTraceIdEpoch('{"name":"x"}', 1)).toThrow(/trace_id/);
+  it('refuses a document without trace_id', () => {
+    const w = new DocumentWriter();
+    w.write({ name: 'x' });
+    expect(() => setTraceIdEpoch(w.take(), 1)).toThrow(/trace_id/);
   });
 });
 
@@ -57,12 +67,13 @@ describe('EpochResolver.resolveLocal + settle (translation at enqueue, store at 
     const { epochs, pending } = r.resolveLocal(td());
     expect(pending).toEqual([[TRACE, epochs.get(TRACE)]]);
     expect(r.cacheSize).toBe(0);
-    const early = translateTraceData(td(), opts(epochs)).documents[0].json;
+    const early = translateTraceData(td(), opts(epochs)).documents[0].data;
     const settled = await r.settle(pending);
     expect(settled.get(TRACE)).toBe(stored);
     expect(claims.length).toBe(1);
-    const direct = translateTraceData(td(), opts(new Map([[TRACE, stored]]))).documents[0].json;
-    expect(withTraceIdEpoch(early, stored)).toBe(direct);
+    const direct = translateTraceData(td(), opts(new Map([[TRACE, stored]]))).documents[0].data;
+    setTraceIdEpoch(early, stored);
+    expect(early.equals(direct)).toBe(true);
     // Settled once: a second batch of the trace is a cache hit, nothing pending, no round trip.
     expect(r.resolveLocal(td()).pending).toEqual([]);
     expect(await r.settle(pending)).toEqual(new Map([[TRACE, stored]]));

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { NOW_MS, NOW_SEC, resource, span, traces } from '../testdata/build.js';
-import { createDocumentTranslator, traceDataOf, translateTraceData } from './translate.js';
+import { createDocumentTranslator, translateTraceData } from './translate.js';
 import { XRAY_MAX_DOCUMENT_BYTES } from './fit.js';
+import { documentJson } from './document-writer.js';
+import { makeSegments } from './segment.js';
+import { SpanKind } from '../../../pdata/model.js';
 import { decodeZipkinJson } from '../../../receiver/zipkinreceiver/json-decode.js';
 import { zipkinToTraceData } from '../../../receiver/zipkinreceiver/translate.js';
 
@@ -17,20 +20,33 @@ describe('translateTraceData', () => {
     indexAllAttributes: false, meshAnnotations: true, maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
   };
 
-  it('one document per span, each pointing back at its span, resource and scope', () => {
+  it('one document per span, each with the span it came from', () => {
     const r = translateTraceData(td, opts);
     expect(r.documents.map((d) => d.id)).toEqual(['0000000000000001', '0000000000000002', '0000000000000003']);
-    expect(r.documents[2].ref.rs).toBe(td.resourceSpans[1]);
-    expect(r.documents.every((d) => d.bytes === Buffer.byteLength(d.json))).toBe(true);
+    expect(r.sources).toEqual([td.resourceSpans[0].scopeSpans[0].spans[0], td.resourceSpans[0].scopeSpans[0].spans[1], td.resourceSpans[1].scopeSpans[0].spans[0]]);
+    expect(r.sources[2]).toBe(td.resourceSpans[1].scopeSpans[0].spans[0]);
+    expect(r.documents.some((d) => d.extra)).toBe(false);
+    // Each document is its segment's JSON exactly, escaped as PutTraceSegments carries it.
+    const spans = td.resourceSpans.flatMap((rs) => rs.scopeSpans[0].spans.map((s) => [s, rs.resource] as const));
+    r.documents.forEach((d, i) => {
+      const seg = makeSegments(spans[i][0], spans[i][1], opts);
+      expect(seg.ok && documentJson(d.data)).toBe(seg.ok && JSON.stringify(seg.docs[0]));
+      expect(d.data.toString('utf8')).toBe(JSON.stringify(documentJson(d.data)).slice(1, -1));
+    });
+    // Views into one buffer for the whole batch.
+    expect(new Set(r.documents.map((d) => d.data.buffer)).size).toBe(1);
   });
 
-  it('traceDataOf rebuilds a TraceData of exactly the given spans under their resources', () => {
-    const r = translateTraceData(td, opts);
-    const back = traceDataOf([r.documents[2].ref, r.documents[0].ref]);
-    expect(back.resourceSpans.length).toBe(2);
-    expect(back.resourceSpans[0].resource).toBe(td.resourceSpans[1].resource);
-    expect(back.resourceSpans[1].scopeSpans[0].spans.map((s) => Buffer.from(s.spanId).toString('hex'))).toEqual(['0000000000000001']);
-    expect(back.resourceSpans[1].scopeSpans[0].scope).toBe(td.resourceSpans[0].scopeSpans[0].scope);
+  it('a split local root is written whole or not at all: its call is taken back when its caller does not fit', () => {
+    // The caller's segment carries service.version (segments only), too long to fit; the call (a
+    // subsegment) alone would fit. The span is dropped, and the next span's document is intact.
+    const split = { resource: resource({ 'service.name': 'job', 'service.version': 'v'.repeat(3000) }), scopeSpans: [{ scope: { name: 's' }, spans: [span({ spanId: '0000000000000001', kind: SpanKind.CLIENT })] }] };
+    const r = translateTraceData({ resourceSpans: [split, td.resourceSpans[1]] }, { ...opts, maxDocumentBytes: 2000 });
+    expect(r.dropped.get('document_too_large')?.count).toBe(1);
+    expect(r.documents.map((d) => d.id)).toEqual(['0000000000000003']);
+    expect(r.sources).toEqual([td.resourceSpans[1].scopeSpans[0].spans[0]]);
+    expect(JSON.parse(documentJson(r.documents[0].data)).id).toBe('0000000000000003');
+    expect(r.spans).toBe(1);
   });
 });
 
@@ -39,7 +55,7 @@ describe('createDocumentTranslator (for the benchmark)', () => {
     const translate = createDocumentTranslator({ now: () => NOW_MS });
     const docs = translate(traces(resource(), [span({ spanId: '0000000000000001' }), span({ spanId: '0000000000000002', startSec: NOW_SEC - 1 })]));
     expect(docs.length).toBe(2);
-    const [a, b] = docs.map((d) => JSON.parse(d));
+    const [a, b] = docs.map((d) => JSON.parse(documentJson(d)));
     expect(a.trace_id).toBe(b.trace_id);
     expect(a.annotations.otel_trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
@@ -52,7 +68,7 @@ describe('Envoy spans received as Zipkin with 64-bit B3 trace IDs', () => {
       { traceId: '00000000000000004bf92f3577b34da6', id: '00f067aa0ba902b8', kind: 'SERVER', name: 'x', timestamp: (NOW_SEC - 10) * 1e6, duration: 1, localEndpoint: { serviceName: 'x' } },
     ]);
     const td = zipkinToTraceData(decodeZipkinJson(body).spans, false);
-    const docs = createDocumentTranslator({ now: () => NOW_MS })(td).map((d) => JSON.parse(d));
+    const docs = createDocumentTranslator({ now: () => NOW_MS })(td).map((d) => JSON.parse(documentJson(d)));
     expect(docs.map((d) => d.annotations.otel_trace_id)).toEqual(['a3ce929d0e0e4736', '4bf92f3577b34da6']);
     expect(docs[0].trace_id).toMatch(/^1-[0-9a-f]{8}-00000000a3ce929d0e0e4736$/);
   });
@@ -64,7 +80,7 @@ describe('span links (upstream span_links_test.go, as facts)', () => {
     indexAllAttributes: false, meshAnnotations: true, maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
   };
   const linksOf = (links: Parameters<typeof span>[0]['links']) =>
-    JSON.parse(translateTraceData(traces(resource(), [span({ links })]), opts).documents[0]!.json).links;
+    JSON.parse(documentJson(translateTraceData(traces(resource(), [span({ links })]), opts).documents[0]!.data)).links;
   const T1 = '5759e988bd862e3fe1be46a994272793';
   const T2 = '6759e988bd862e3fe1be46a994272794';
 

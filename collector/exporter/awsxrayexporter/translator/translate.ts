@@ -1,26 +1,22 @@
 /**
- * TraceData → X-Ray segment documents (pure, no I/O). Each document remembers which span it came
- * from, so that a sender can hand exactly the unprocessed spans back to the sending queue
- * (RetryableError.retryData). Spans that cannot become a document are reported with a reason for
- * CollectorMetrics.dropped — nothing disappears silently.
+ * TraceData → X-Ray segment documents (pure, no I/O), written as PutTraceSegments carries them.
+ * Spans that cannot become a document are reported with a reason for CollectorMetrics.dropped —
+ * nothing disappears silently.
  */
-import type { ResourceSpans, ScopeSpans, Span, TraceData } from '../../../pdata/model.js';
+import type { Span, TraceData } from '../../../pdata/model.js';
 import { EpochResolver } from '../traceid/epoch-resolver.js';
 import type { TraceIdEpochMode } from '../traceid/epoch.js';
-import { XRAY_MAX_DOCUMENT_BYTES, serializeWithinLimit } from './fit.js';
+import { DocumentWriter } from './document-writer.js';
+import { XRAY_MAX_DOCUMENT_BYTES, writeWithinLimit } from './fit.js';
 import { makeSegments, prepareResource, type SegmentOptions } from './segment.js';
-
-/** Where a document's span lives in the TraceData it was translated from. */
-export interface SpanRef {
-  rs: ResourceSpans;
-  ss: ScopeSpans;
-  span: Span;
-}
 
 /** A serialised segment document: what the sending queue holds and the senders send. */
 export interface XrayDocument {
-  json: string;
-  bytes: number;
+  /**
+   * The document's JSON escaped as the content of a JSON string, in UTF-8: as a PutTraceSegments
+   * body carries it (document-writer.ts). `data.length` is what it adds to a body.
+   */
+  data: Buffer;
   /** Segment ID (span ID hex): X-Ray's UnprocessedTraceSegments name documents by it. */
   id: string;
   /**
@@ -37,28 +33,31 @@ export function spansIn(docs: readonly XrayDocument[]): number {
   return n;
 }
 
-export interface TranslatedDocument extends XrayDocument {
-  ref: SpanRef;
-}
-
-const TRACE_ID_KEY = '"trace_id":"1-';
+/** `"trace_id":"1-` as it stands in a document's escaped form. */
+const TRACE_ID_KEY = Buffer.from('\\"trace_id\\":\\"1-', 'latin1');
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /**
- * The document with the epoch digits of its trace_id replaced (`1-<epoch>-<24 hex>`): when an
- * epoch store settles a trace's epoch after its documents were serialised. The key is found as
- * the first `"trace_id":"1-` in the text: keys before it (name, id) are strings whose quotes
- * JSON escapes, so they cannot contain that sequence. Same length, so `bytes` is unchanged.
+ * Replaces the epoch digits of a document's trace_id (`1-<epoch>-<24 hex>`) in place: when an
+ * epoch store settles a trace's epoch after its documents were written. The key is found as the
+ * first `"trace_id":"1-`: keys before it (name, id) are strings whose quotes JSON escapes, so they
+ * cannot contain that sequence. Same length, so the document's size is unchanged.
  */
-export function withTraceIdEpoch(json: string, epoch: number): string {
-  const at = json.indexOf(TRACE_ID_KEY);
+export function setTraceIdEpoch(data: Buffer, epoch: number): void {
+  const at = data.indexOf(TRACE_ID_KEY);
   if (at < 0) throw new Error('segment document without a trace_id');
-  const from = at + TRACE_ID_KEY.length;
-  return json.slice(0, from) + (epoch >>> 0).toString(16).padStart(8, '0') + json.slice(from + 8);
+  const e = epoch >>> 0;
+  for (let i = 0, p = at + TRACE_ID_KEY.length; i < 8; i++) data[p + i] = HEX[(e >>> (28 - 4 * i)) & 15]!;
 }
 
 export interface TranslateResult {
-  /** In span order; a split local root gives two documents (its call, then its caller) with the same ref. */
-  documents: TranslatedDocument[];
+  /**
+   * In span order; a split local root gives two documents (its call, then its caller, marked
+   * `extra`). Their `data` are views into one buffer per batch.
+   */
+  documents: XrayDocument[];
+  /** The span each document came from (same index): for the caller only, never kept with the documents. */
+  sources: Span[];
   /** Spans that became at least one document (documents.length counts a split span twice). */
   spans: number;
   /** Spans without a document, grouped by reason. */
@@ -72,13 +71,19 @@ export interface TranslateOptions extends SegmentOptions {
   maxDocumentBytes: number;
 }
 
+/** Translation is synchronous: one writer serves every batch (its buffer grows once). */
+const writer = new DocumentWriter();
+
 export function translateTraceData(td: TraceData, opts: TranslateOptions): TranslateResult {
-  const result: TranslateResult = { documents: [], spans: 0, dropped: new Map(), trimmed: 0 };
+  const result: TranslateResult = { documents: [], sources: [], spans: 0, dropped: new Map(), trimmed: 0 };
   const drop = (reason: string, detail: string): void => {
     const d = result.dropped.get(reason);
     if (d) d.count++;
     else result.dropped.set(reason, { count: 1, detail });
   };
+  // Where each document ends in the writer; the documents get their views once all are written.
+  const ends: number[] = [];
+  writer.truncate(0);
   for (const rs of td.resourceSpans) {
     // Everything the resource contributes is worked out once for all its spans.
     const prepared = prepareResource(rs.resource, opts);
@@ -90,10 +95,11 @@ export function translateTraceData(td: TraceData, opts: TranslateOptions): Trans
           continue;
         }
         // A split span is sent whole or not at all: its two documents only make sense together.
-        const fits = [];
+        const spanStart = writer.length;
+        const first = result.documents.length;
         let tooLarge: string | undefined;
         for (const doc of seg.docs) {
-          const fit = serializeWithinLimit(doc, opts.maxDocumentBytes);
+          const fit = writeWithinLimit(doc, opts.maxDocumentBytes, writer);
           if (!fit.ok) {
             tooLarge = `segment ${doc.id} is ${fit.bytes} bytes even without metadata and annotations (limit ${opts.maxDocumentBytes})`;
             break;
@@ -102,40 +108,32 @@ export function translateTraceData(td: TraceData, opts: TranslateOptions): Trans
             result.trimmed++;
             result.trimmedDetail = `segment ${doc.id}: removed ${fit.removed.slice(0, 5).join(', ')}${fit.removed.length > 5 ? ', …' : ''}`;
           }
-          fits.push({ json: fit.json, bytes: fit.bytes, id: doc.id, ref: { rs, ss, span } });
+          result.documents.push(result.documents.length > first ? { data: EMPTY, id: doc.id, extra: true } : { data: EMPTY, id: doc.id });
+          result.sources.push(span);
+          ends.push(writer.length);
         }
         if (tooLarge !== undefined) {
           drop('document_too_large', tooLarge);
+          writer.truncate(spanStart);
+          result.documents.length = first;
+          result.sources.length = first;
+          ends.length = first;
           continue;
         }
-        for (const d of fits) result.documents.push(d);
         result.spans++;
       }
     }
   }
+  const all = writer.take();
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    result.documents[i]!.data = all.subarray(start, ends[i]);
+    start = ends[i]!;
+  }
   return result;
 }
 
-/** A TraceData holding exactly the given spans, under their original resources and scopes. */
-export function traceDataOf(refs: readonly SpanRef[]): TraceData {
-  const byRs = new Map<ResourceSpans, Map<ScopeSpans, Span[]>>();
-  for (const { rs, ss, span } of refs) {
-    let scopes = byRs.get(rs);
-    if (!scopes) byRs.set(rs, (scopes = new Map()));
-    let spans = scopes.get(ss);
-    if (!spans) scopes.set(ss, (spans = []));
-    spans.push(span);
-  }
-  const out: TraceData = { resourceSpans: [] };
-  for (const [rs, scopes] of byRs) {
-    out.resourceSpans.push({
-      resource: rs.resource,
-      schemaUrl: rs.schemaUrl,
-      scopeSpans: [...scopes].map(([ss, spans]) => ({ scope: ss.scope, schemaUrl: ss.schemaUrl, spans })),
-    });
-  }
-  return out;
-}
+const EMPTY = Buffer.alloc(0);
 
 export interface BenchTranslatorOptions {
   mode?: TraceIdEpochMode;
@@ -147,10 +145,10 @@ export interface BenchTranslatorOptions {
 
 /**
  * For the benchmark (OTLP in → X-Ray documents, no I/O): a function translating a TraceData into
- * the JSON documents PutTraceSegments would carry, with the exporter's defaults (epoch rewriting
- * through the in-process cache and deterministic rule).
+ * the documents PutTraceSegments would carry (escaped, document-writer.ts), with the exporter's
+ * defaults (epoch rewriting through the in-process cache and deterministic rule).
  */
-export function createDocumentTranslator(o: BenchTranslatorOptions = {}): (td: TraceData) => string[] {
+export function createDocumentTranslator(o: BenchTranslatorOptions = {}): (td: TraceData) => Buffer[] {
   const resolver = new EpochResolver({
     mode: o.mode ?? 'rewrite',
     windowSec: o.windowSec ?? 3600,
@@ -171,6 +169,6 @@ export function createDocumentTranslator(o: BenchTranslatorOptions = {}): (td: T
       meshAnnotations: true,
       maxDocumentBytes: XRAY_MAX_DOCUMENT_BYTES,
     });
-    return r.documents.map((d) => d.json);
+    return r.documents.map((d) => d.data);
   };
 }
