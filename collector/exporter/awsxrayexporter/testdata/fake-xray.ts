@@ -67,6 +67,8 @@ export abstract class LocalHttpFake {
 
 export class FakeXray extends LocalHttpFake {
   readonly calls: Call[] = [];
+  /** Slow calls still waiting to answer (their status is decided when they wake). */
+  slowInFlight = 0;
   /** Documents accepted (not returned as unprocessed), in arrival order. */
   readonly accepted: string[] = [];
   private queue: Behaviour[] = [];
@@ -162,7 +164,12 @@ export class FakeXray extends LocalHttpFake {
     if (b?.kind === 'hang') return; // never answer
     if (b?.kind === 'slow') {
       const ms = b.ms;
+      this.slowInFlight++;
       await new Promise((r) => setTimeout(r, ms));
+      // The client's timeout may fire in the same timers phase as this one (client and fake
+      // share the test's event loop): let the poll phase deliver its close before deciding.
+      await new Promise((r) => setImmediate(r));
+      this.slowInFlight--;
       if (req.socket.destroyed || res.destroyed) {
         call.status = 0; // the client gave up: not processed
         return;
