@@ -1,0 +1,233 @@
+/**
+ * Trace aliases: which trace a healed request's spans really belong to (pure data structures,
+ * no I/O; docs/reparent-processor.md, "Across traces").
+ *
+ * Envoy starts a request's span before any filter runs, so the proxy span of an outbound request
+ * the meshtrace filter healed starts a trace of its own (T2), and so does everything that
+ * continues it: the callee's proxy continues the context Envoy's router wrote in the tracer's
+ * own format. The filter names the healed trace (T1) in a header that Istio records as the span
+ * tag `meshtrace.healed_trace`; the processor learns "T2 is T1" from that tag (or from a healed
+ * span matched to its SERVER span in T1) and moves every later span of T2 into T1.
+ *
+ * - TraceAliases: T2 → T1, bounded (the oldest forgotten first, counted) and kept for a time after
+ *   it was last confirmed. Keys are 32-bit hashes of the 16 trace-ID bytes, confirmed by
+ *   comparing the bytes: looking up a span's trace allocates nothing.
+ * - RecentTraces: a direct-mapped table of how many spans of each recent trace went out unaliased,
+ *   so that when an alias is learned the spans of that trace that had already gone out can be
+ *   counted (an estimate: a slot holds the latest trace that hashed to it).
+ */
+
+/** FNV-1a over the 16 bytes of a trace ID: no allocation, spreads random IDs evenly. */
+export function traceHash(t: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 16; i++) h = Math.imul(h ^ t[i]!, 16777619);
+  return h >>> 0;
+}
+
+function word(id: Uint8Array, at: number): number {
+  return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
+}
+
+export function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Parses a `meshtrace.healed_trace` value: 32 hex digits, not all zero; undefined otherwise. */
+export function parseTraceAlias(v: string | undefined): Uint8Array | undefined {
+  if (v === undefined || v.length !== 32 || !/^[0-9a-fA-F]{32}$/.test(v) || /^0+$/.test(v)) return undefined;
+  return Buffer.from(v, 'hex');
+}
+
+interface AliasEntry {
+  hash: number;
+  next: AliasEntry | undefined;
+  /** The aliased trace (T2) as four big-endian words. */
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+  /** The trace it belongs to (T1): 16 bytes of its own, shared by every span moved into it (never mutated). */
+  target: Uint8Array;
+  expiresAt: number;
+  /** expiresAt when it was (re)queued: the queue is in that order. */
+  queuedUntil: number;
+  removed: boolean;
+}
+
+/** How far a chain of aliases is followed (T3 → T2 → T1 when T2's alias was learned after T3's). */
+const MAX_HOPS = 4;
+
+export type LearnResult = 'new' | 'refreshed' | 'ignored';
+
+export class TraceAliases {
+  private readonly buckets = new Map<number, AliasEntry>();
+  /** Entries by queuedUntil; refreshed ones are queued again when they reach the front. */
+  private queue: AliasEntry[] = [];
+  private head = 0;
+  private count = 0;
+  /** Aliases dropped for the size bound before their time was up. */
+  forgotten = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The trace `t` belongs to, following chains; undefined when it is not aliased. */
+  resolve(t: Uint8Array): Uint8Array | undefined {
+    if (this.count === 0 || t.length !== 16) return undefined;
+    let found: Uint8Array | undefined;
+    let cur = t;
+    for (let hop = 0; hop < MAX_HOPS; hop++) {
+      const e = this.find(cur);
+      if (!e) break;
+      found = e.target;
+      cur = e.target;
+    }
+    return found;
+  }
+
+  /**
+   * Learns that trace `source` belongs to `target` (resolved through the aliases known), or
+   * confirms it again (its time starts over). Ignored when it would alias a trace to itself.
+   * Returns what happened and the trace `source` now belongs to.
+   */
+  learn(source: Uint8Array, target: Uint8Array, now: number): { result: LearnResult; target: Uint8Array } {
+    const final = this.resolve(target) ?? target;
+    if (source.length !== 16 || final.length !== 16 || sameId(source, final)) return { result: 'ignored', target: final };
+    const existing = this.find(source);
+    if (existing) {
+      if (!sameId(existing.target, final)) existing.target = Buffer.from(final);
+      existing.expiresAt = now + this.ttlMs;
+      return { result: 'refreshed', target: existing.target };
+    }
+    const hash = traceHash(source);
+    const e: AliasEntry = {
+      hash,
+      next: this.buckets.get(hash),
+      s0: word(source, 0),
+      s1: word(source, 4),
+      s2: word(source, 8),
+      s3: word(source, 12),
+      target: Buffer.from(final),
+      expiresAt: now + this.ttlMs,
+      queuedUntil: now + this.ttlMs,
+      removed: false,
+    };
+    this.buckets.set(hash, e);
+    this.queue.push(e);
+    this.count++;
+    while (this.count > this.capacity) {
+      const oldest = this.shift();
+      if (!oldest) break;
+      this.drop(oldest);
+      this.forgotten++;
+    }
+    return { result: 'new', target: e.target };
+  }
+
+  /** Forgets the aliases not confirmed within their time. */
+  expire(now: number): void {
+    for (let e = this.peek(); e !== undefined && e.queuedUntil <= now; e = this.peek()) {
+      this.shift();
+      if (e.expiresAt > now) {
+        // confirmed since it was queued: back in line with its new time
+        e.queuedUntil = e.expiresAt;
+        this.queue.push(e);
+      } else {
+        this.drop(e);
+      }
+    }
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.queue = [];
+    this.head = 0;
+    this.count = 0;
+  }
+
+  private find(t: Uint8Array): AliasEntry | undefined {
+    const hash = traceHash(t);
+    for (let e = this.buckets.get(hash); e !== undefined; e = e.next) {
+      if (e.s0 === word(t, 0) && e.s1 === word(t, 4) && e.s2 === word(t, 8) && e.s3 === word(t, 12)) return e;
+    }
+    return undefined;
+  }
+
+  private peek(): AliasEntry | undefined {
+    while (this.head < this.queue.length) {
+      const e = this.queue[this.head]!;
+      if (!e.removed) return e;
+      this.head++;
+    }
+    return undefined;
+  }
+
+  private shift(): AliasEntry | undefined {
+    const e = this.peek();
+    if (e === undefined) return undefined;
+    this.head++;
+    // compact once the consumed front is most of the array, so memory follows the live entries
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return e;
+  }
+
+  private drop(e: AliasEntry): void {
+    e.removed = true;
+    this.count--;
+    let prev: AliasEntry | undefined;
+    for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
+      if (x !== e) continue;
+      if (prev) prev.next = x.next;
+      else if (x.next) this.buckets.set(e.hash, x.next);
+      else this.buckets.delete(e.hash);
+      return;
+    }
+  }
+}
+
+/**
+ * Spans that went out in each recent trace without an alias, in a fixed table (no allocation per
+ * span): a slot holds the count of the latest trace hashed to it. take() reads and clears it.
+ */
+export class RecentTraces {
+  private readonly hashes: Uint32Array;
+  private readonly counts: Uint32Array;
+  private readonly mask: number;
+
+  /** `slots`: a power of two. */
+  constructor(slots = 65_536) {
+    if (slots <= 0 || (slots & (slots - 1)) !== 0) throw new Error('RecentTraces: slots must be a power of two');
+    this.hashes = new Uint32Array(slots);
+    this.counts = new Uint32Array(slots);
+    this.mask = slots - 1;
+  }
+
+  record(hash: number): void {
+    const i = hash & this.mask;
+    if (this.counts[i] !== 0 && this.hashes[i] === hash) this.counts[i] = this.counts[i]! + 1;
+    else {
+      this.hashes[i] = hash;
+      this.counts[i] = 1;
+    }
+  }
+
+  /** The spans recorded for `hash` (0 when its slot holds another trace), and the slot cleared. */
+  take(hash: number): number {
+    const i = hash & this.mask;
+    if (this.counts[i] === 0 || this.hashes[i] !== hash) return 0;
+    const n = this.counts[i]!;
+    this.counts[i] = 0;
+    return n;
+  }
+}
