@@ -10,8 +10,8 @@
 // Telemetry customTags record (meshtrace.healed_trace) and the collector's reparent processor
 // uses to move them into T1.
 //
-// Who may set it: the filter itself, on outbound requests (healed, or continuing a request whose
-// inbound side carried an alias), and the filter of the caller's sidecar, seen on an inbound
+// Who may set it: the filter itself, on outbound requests (healed, or of a request whose inbound
+// side carried an alias), and the filter of the caller's sidecar, seen on an inbound
 // request that arrived over mutual TLS. Istio's sidecar inbound listener runs with
 // forward_client_cert_details APPEND_FORWARD and set_current_client_cert_details, so Envoy adds
 // x-forwarded-client-cert to every mTLS request and removes it from any other before the filters
@@ -33,12 +33,6 @@ export function isAliasValue(p: usize, n: i32): bool {
   if (n != ALIAS_LENGTH || !isLowerHexRange(p, n)) return false;
   for (let i = 0; i < ALIAS_LENGTH; i++) if (load<u8>(p + <usize>i) != 0x30) return true;
   return false;
-}
-
-/** Whether context `a`'s trace ID (64-bit IDs in their zero-padded form) is the 32 bytes at p. */
-export function isTraceOf(a: ParsedContext, p: usize): bool {
-  for (let i = 0; i < ALIAS_LENGTH; i++) if (a.traceByte128(i) != <i32>load<u8>(p + <usize>i)) return false;
-  return true;
 }
 
 /** Writes context `a`'s trace ID as 32 lower-hex bytes at out (a 64-bit ID left-padded with '0'). */

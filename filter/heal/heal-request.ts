@@ -4,8 +4,8 @@
 // remembered one, in every configured format, as the context its upstream continues, and the
 // healed trace's alias (alias.ts) for the proxy span that cannot continue it. An outbound request
 // that has a context of its own keeps it; it gets the alias when its request arrived with one
-// (the application forwarded the context, not the alias header). Requests whose x-request-id is
-// not a UUID (Envoy's form) are left alone.
+// (the application forwarded the context or a new one, not the alias header). Requests whose
+// x-request-id is not a UUID (Envoy's form) are left alone.
 import { PluginConfig } from "../config/index";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND } from "../direction/direction";
 import { ByteBuffer } from "../proxy-wasm";
@@ -13,9 +13,8 @@ import {
   ContextDecision, ContextHeaders, continueContext, AUTHORITY_NONE, AUTHORITY_EXTERNAL, ACTION_SET, ACTION_REMOVE, H_TRACESTATE,
   FORMAT_TRACECONTEXT, ValueList,
 } from "../tracecontext/index";
-import { sameTraceId } from "../tracecontext/context";
 import { Healer, LOOKUP_NONE, LOOKUP_MISS, LOOKUP_EXPIRED, LOOKUP_HIT } from "./healer";
-import { ALIAS_LENGTH, isTraceOf, writeTraceId128 } from "./alias";
+import { ALIAS_LENGTH, writeTraceId128 } from "./alias";
 
 /** What healing did to a request. */
 export const HEAL_NOTHING: i32 = 0;
@@ -58,11 +57,12 @@ export function healRequest(
   if (direction != DIRECTION_OUTBOUND) return HEAL_NOTHING;
   const found = healer.lookup(idAt, idLen, slots, <u64>config.healTtlSeconds * 1000);
   if (ctx.authority != AUTHORITY_NONE) {
-    // The request keeps its own context; it carries the alias if it continues the aliased trace.
-    const own = ctx.authorityContext;
+    // The request keeps its own context; it carries the alias when its inbound side did. Any
+    // context: with the Zipkin tracer the context the filter continues (traceparent, the healed
+    // trace) and Envoy's span (X-B3-*, the proxy's own trace) differ, so the trace ID cannot tell;
+    // the request ID, the same request at the same proxy within heal_ttl_seconds, does.
     const alias = healer.remembered.aliasAt;
-    if (found != LOOKUP_HIT || alias == 0 || own === null) return HEAL_NOTHING;
-    if (!isTraceOf(own, alias) && !sameTraceId(own, healer.remembered.context)) return HEAL_NOTHING;
+    if (found != LOOKUP_HIT || alias == 0) return HEAL_NOTHING;
     healer.aliasOut = alias;
     return HEAL_ALIASED;
   }

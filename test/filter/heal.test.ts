@@ -312,18 +312,27 @@ describe('the healed trace\'s alias (real .wasm)', () => {
   });
 
   it.each([
-    ['continues the remembered trace (OpenTelemetry tracer: the callee\'s span is in T2)', `00-${T2}-${'5'.repeat(16)}-01`, true],
-    ['continues the alias trace itself (Zipkin tracer: traceparent kept T1 beside X-B3-*)', `00-${ALIAS}-${'5'.repeat(16)}-01`, true],
-    ['belongs to another trace', `00-${'7'.repeat(32)}-${'5'.repeat(16)}-01`, false],
-  ])('an outbound request with its own context that %s: alias %s', (_name, traceparent, stamped) => {
+    ['continues the remembered trace (OpenTelemetry tracer: the callee\'s span is in T2)', `00-${T2}-${'5'.repeat(16)}-01`],
+    ['continues the alias trace itself (Zipkin tracer: traceparent kept T1 beside X-B3-*)', `00-${ALIAS}-${'5'.repeat(16)}-01`],
+    ['is in another trace (Zipkin tracer: an application continued X-B3-*, Envoy\'s T2, while the filter remembered traceparent)', `00-${'7'.repeat(32)}-${'5'.repeat(16)}-01`],
+  ])('an outbound request of an aliased request with its own context that %s: alias stamped, context kept', (_name, traceparent) => {
     const s = sidecar();
     s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
     const out = s.outbound([['traceparent', traceparent], ['x-request-id', withVersion(ID, '9')]]);
     expect(values(out.requestHeaders, 'traceparent')).toEqual([traceparent]); // its context is never changed
-    expect(alias(out.requestHeaders)).toEqual(stamped ? [ALIAS] : []);
+    expect(alias(out.requestHeaders)).toEqual([ALIAS]);
     expect(values(out.requestHeaders, 'x-meshtrace-healed')).toEqual([]);
     expect(out.hostCallCount).toBeLessThanOrEqual(6);
-    expect(aliased(s.host)).toBe(stamped ? 1n : 0n);
+    expect(aliased(s.host)).toBe(1n);
+  });
+
+  it('an outbound request with its own context of a request that carried no alias, or of another request: no alias', () => {
+    const s = sidecar();
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC]);
+    expect(alias(s.outbound([['traceparent', TP], ['x-request-id', ID]]).requestHeaders)).toEqual([]);
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
+    expect(alias(s.outbound([['traceparent', TP], ['x-request-id', 'a81d4fae-7dec-41d0-a765-00a0c91e6bf6']]).requestHeaders)).toEqual([]);
+    expect(aliased(s.host)).toBe(0n);
   });
 
   const forged: Array<[string, object, object, HeaderList]> = [
