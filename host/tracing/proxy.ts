@@ -69,18 +69,28 @@ export interface ProxyRequest {
   /** The span's operation name (Istio's route decorator); default `<authority><path>`. */
   name?: string;
   /** The upstream: the request as the router forwards it → the response. */
-  upstream: (forwarded: HeaderList) => { status: number; headers?: HeaderList };
+  upstream: (forwarded: HeaderList) => UpstreamAnswer;
   /** Run on this worker (default: the first one not busy). */
   worker?: number;
 }
 
-export interface ProxyResult {
+/** What an upstream answers; a ProxyResult is one too, so proxies chain (a caller's upstream is the next proxy). */
+export interface UpstreamAnswer {
+  status: number;
+  /** Response headers besides :status. */
+  headers?: HeaderList;
+}
+
+export interface ProxyResult extends UpstreamAnswer {
   /** The proxy's span (also buffered for flush() when sampled); null when the tracer started none. */
   span: FinishedSpan | null;
   /** The request as it went upstream (null when the filter answered it). */
   forwarded: HeaderList | null;
-  /** The response as it went back downstream. */
+  /** The response as it went back downstream (:status first). */
   response: HeaderList;
+  /** The response's :status, and its other headers. */
+  status: number;
+  headers: HeaderList;
   worker: number;
   filter: RequestResult;
 }
@@ -174,7 +184,12 @@ export class EmulatedProxy {
       finished = finishSpan(span, filter.requestHeaders, { status, upstreamCluster: req.upstreamCluster, env: this.o.env, customTags: this.o.customTags }, this.o.clock());
       if (finished.sampled) this.buffers[worker]!.push(finished);
     }
-    return { span: finished, forwarded, response: filter.responseHeaders, worker, filter };
+    const response = filter.responseHeaders;
+    return {
+      span: finished, forwarded, response, worker, filter,
+      status: Number(response.find(([k]) => k === ':status')?.[1] ?? status),
+      headers: response.filter(([k]) => !k.startsWith(':')),
+    };
   }
 
   /** The spans a worker's tracer has buffered since its last flush (Envoy flushes per thread). */
