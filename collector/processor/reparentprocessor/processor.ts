@@ -394,13 +394,14 @@ export class ReparentProcessor implements TracesProcessor {
           if (keyed) f.read(span.attributes);
           const t = span.traceId;
           if (t && t.length === 16) {
+            const h = traceHash(t);
             let target = keyed && f.healedTrace !== undefined ? this.learnFromTag(t, f.healedTrace, now) : undefined;
             if (target === undefined && aliases.size > 0) {
-              target = aliases.resolve(t);
+              target = aliases.resolve(t, h);
               if (target !== undefined) this.moved.learned++;
             }
             if (target !== undefined) moveTrace(span, target);
-            else if (!(keyed && f.healed)) this.recent.record(traceHash(t)); // healed spans are held or matched, not gone
+            else if (!(keyed && f.healed)) this.recent.record(h); // healed spans are held or matched, not gone
           }
           if (!keyed) continue;
           if (f.healed) {

@@ -11,21 +11,29 @@
  *
  * - TraceAliases: T2 → T1, bounded (the oldest forgotten first, counted) and kept for a time after
  *   it was last confirmed. Keys are 32-bit hashes of the 16 trace-ID bytes, confirmed by
- *   comparing the bytes: looking up a span's trace allocates nothing.
+ *   comparing the bytes: looking up a span's trace allocates nothing, and a small table of
+ *   counters by hash answers "not aliased" for nearly every span without touching the map (whose
+ *   entries, scattered over the heap, cost a cache miss each).
  * - RecentTraces: a direct-mapped table of how many spans of each recent trace went out unaliased,
  *   so that when an alias is learned the spans of that trace that had already gone out can be
- *   counted (an estimate: a slot holds the latest trace that hashed to it).
+ *   counted (an estimate: a slot holds the latest trace that hashed to it; small, so it stays in
+ *   the processor's cache: a span must not pay a memory access per span for a count).
  */
-
-/** FNV-1a over the 16 bytes of a trace ID: no allocation, spreads random IDs evenly. */
-export function traceHash(t: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 16; i++) h = Math.imul(h ^ t[i]!, 16777619);
-  return h >>> 0;
-}
 
 function word(id: Uint8Array, at: number): number {
   return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
+}
+
+/**
+ * A 32-bit hash of the 16 bytes of a trace ID, paid by every span: the four words mixed with two
+ * independent multiplications (no serial chain of 16 like FNV) and a final fold, so the low bits
+ * the tables index by are spread even for structured IDs (a 64-bit ID zero-padded, counters).
+ */
+export function traceHash(t: Uint8Array): number {
+  let h = Math.imul(word(t, 0) ^ word(t, 8), 0x9e3779b1) ^ Math.imul(word(t, 4) ^ word(t, 12), 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export function sameId(a: Uint8Array, b: Uint8Array): boolean {
@@ -58,11 +66,16 @@ interface AliasEntry {
 
 /** How far a chain of aliases is followed (T3 → T2 → T1 when T2's alias was learned after T3's). */
 const MAX_HOPS = 4;
+/** Counters of aliases by hash (64 KB): a zero means no alias of that hash, so no map lookup. */
+const FILTER_SLOTS = 65_536;
+const FILTER_MASK = FILTER_SLOTS - 1;
 
 export type LearnResult = 'new' | 'refreshed' | 'ignored';
 
 export class TraceAliases {
   private readonly buckets = new Map<number, AliasEntry>();
+  /** Aliases per hash & FILTER_MASK, saturating at 255 (a saturated counter is never decremented). */
+  private readonly filter = new Uint8Array(FILTER_SLOTS);
   /** Entries by queuedUntil; refreshed ones are queued again when they reach the front. */
   private queue: AliasEntry[] = [];
   private head = 0;
@@ -79,16 +92,15 @@ export class TraceAliases {
     return this.count;
   }
 
-  /** The trace `t` belongs to, following chains; undefined when it is not aliased. */
-  resolve(t: Uint8Array): Uint8Array | undefined {
-    if (this.count === 0 || t.length !== 16) return undefined;
+  /** The trace `t` (its traceHash: `hash`) belongs to, following chains; undefined when it is not aliased. */
+  resolve(t: Uint8Array, hash: number = traceHash(t)): Uint8Array | undefined {
+    if (this.count === 0 || t.length !== 16 || this.filter[hash & FILTER_MASK] === 0) return undefined;
+    let e = this.find(t, hash);
     let found: Uint8Array | undefined;
-    let cur = t;
-    for (let hop = 0; hop < MAX_HOPS; hop++) {
-      const e = this.find(cur);
-      if (!e) break;
+    for (let hop = 0; e !== undefined && hop < MAX_HOPS; hop++) {
       found = e.target;
-      cur = e.target;
+      const h = traceHash(found);
+      e = this.filter[h & FILTER_MASK] === 0 ? undefined : this.find(found, h);
     }
     return found;
   }
@@ -101,7 +113,7 @@ export class TraceAliases {
   learn(source: Uint8Array, target: Uint8Array, now: number): { result: LearnResult; target: Uint8Array } {
     const final = this.resolve(target) ?? target;
     if (source.length !== 16 || final.length !== 16 || sameId(source, final)) return { result: 'ignored', target: final };
-    const existing = this.find(source);
+    const existing = this.find(source, traceHash(source));
     if (existing) {
       if (!sameId(existing.target, final)) existing.target = Buffer.from(final);
       existing.expiresAt = now + this.ttlMs;
@@ -123,6 +135,8 @@ export class TraceAliases {
     this.buckets.set(hash, e);
     this.queue.push(e);
     this.count++;
+    const slot = hash & FILTER_MASK;
+    if (this.filter[slot]! < 255) this.filter[slot] = this.filter[slot]! + 1;
     while (this.count > this.capacity) {
       const oldest = this.shift();
       if (!oldest) break;
@@ -148,13 +162,13 @@ export class TraceAliases {
 
   clear(): void {
     this.buckets.clear();
+    this.filter.fill(0);
     this.queue = [];
     this.head = 0;
     this.count = 0;
   }
 
-  private find(t: Uint8Array): AliasEntry | undefined {
-    const hash = traceHash(t);
+  private find(t: Uint8Array, hash: number): AliasEntry | undefined {
     for (let e = this.buckets.get(hash); e !== undefined; e = e.next) {
       if (e.s0 === word(t, 0) && e.s1 === word(t, 4) && e.s2 === word(t, 8) && e.s3 === word(t, 12)) return e;
     }
@@ -185,6 +199,8 @@ export class TraceAliases {
   private drop(e: AliasEntry): void {
     e.removed = true;
     this.count--;
+    const slot = e.hash & FILTER_MASK;
+    if (this.filter[slot]! < 255) this.filter[slot] = this.filter[slot]! - 1;
     let prev: AliasEntry | undefined;
     for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
       if (x !== e) continue;
@@ -202,21 +218,23 @@ export class TraceAliases {
  */
 export class RecentTraces {
   private readonly hashes: Uint32Array;
-  private readonly counts: Uint32Array;
+  private readonly counts: Uint16Array;
   private readonly mask: number;
 
-  /** `slots`: a power of two. */
-  constructor(slots = 65_536) {
+  /** `slots`: a power of two (4,096: 24 KB, the last few thousand traces). */
+  constructor(slots = 4_096) {
     if (slots <= 0 || (slots & (slots - 1)) !== 0) throw new Error('RecentTraces: slots must be a power of two');
     this.hashes = new Uint32Array(slots);
-    this.counts = new Uint32Array(slots);
+    this.counts = new Uint16Array(slots);
     this.mask = slots - 1;
   }
 
   record(hash: number): void {
     const i = hash & this.mask;
-    if (this.counts[i] !== 0 && this.hashes[i] === hash) this.counts[i] = this.counts[i]! + 1;
-    else {
+    const n = this.counts[i]!;
+    if (n !== 0 && this.hashes[i] === hash) {
+      if (n < 65_535) this.counts[i] = n + 1;
+    } else {
       this.hashes[i] = hash;
       this.counts[i] = 1;
     }
