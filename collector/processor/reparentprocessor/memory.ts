@@ -63,7 +63,8 @@ export interface PendingEntry {
   removed: boolean;
 }
 
-function word(id: Uint8Array, at: number): number {
+/** Four bytes of an ID as a big-endian unsigned 32-bit number. */
+export function word(id: Uint8Array, at: number): number {
   return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
 }
 
@@ -118,7 +119,7 @@ export function serverContains(e: ServerEntry, startNs: number): boolean {
 }
 
 /** A FIFO of items with lazy removal from the front; compacts itself so memory stays bounded. */
-class Fifo<T> {
+export class Fifo<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
 
@@ -215,14 +216,25 @@ export class ServerIndex {
   }
 
   private drop(e: ServerEntry): void {
-    let prev: ServerEntry | undefined;
-    for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
-      if (x !== e) continue;
-      if (prev) prev.next = x.next;
-      else if (x.next) this.buckets.set(e.hash, x.next);
-      else this.buckets.delete(e.hash);
-      return;
-    }
+    unlink(this.buckets, e);
+  }
+}
+
+/** An entry of a hash-chained map: buckets hold the first entry of each hash, entries link on. */
+export interface Chained<T> {
+  hash: number;
+  next: T | undefined;
+}
+
+/** Takes `e` out of its bucket's chain. */
+export function unlink<T extends Chained<T>>(buckets: Map<number, T>, e: T): void {
+  let prev: T | undefined;
+  for (let x = buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
+    if (x !== e) continue;
+    if (prev) prev.next = x.next;
+    else if (x.next) buckets.set(e.hash, x.next);
+    else buckets.delete(e.hash);
+    return;
   }
 }
 

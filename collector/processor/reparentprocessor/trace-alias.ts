@@ -19,10 +19,7 @@
  *   counted (an estimate: a slot holds the latest trace that hashed to it; small, so it stays in
  *   the processor's cache: a span must not pay a memory access per span for a count).
  */
-
-function word(id: Uint8Array, at: number): number {
-  return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
-}
+import { Fifo, unlink, word } from './memory.js';
 
 /**
  * A 32-bit hash of the 16 bytes of a trace ID, paid by every span: the four words mixed with two
@@ -77,8 +74,7 @@ export class TraceAliases {
   /** Aliases per hash & FILTER_MASK, saturating at 255 (a saturated counter is never decremented). */
   private readonly filter = new Uint8Array(FILTER_SLOTS);
   /** Entries by queuedUntil; refreshed ones are queued again when they reach the front. */
-  private queue: AliasEntry[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<AliasEntry>();
   private count = 0;
   /** Aliases dropped for the size bound before their time was up. */
   forgotten = 0;
@@ -163,8 +159,7 @@ export class TraceAliases {
   clear(): void {
     this.buckets.clear();
     this.filter.fill(0);
-    this.queue = [];
-    this.head = 0;
+    this.queue.clear();
     this.count = 0;
   }
 
@@ -175,24 +170,18 @@ export class TraceAliases {
     return undefined;
   }
 
+  /** The oldest live entry (entries dropped for the bound are skipped lazily). */
   private peek(): AliasEntry | undefined {
-    while (this.head < this.queue.length) {
-      const e = this.queue[this.head]!;
+    for (let e = this.queue.peek(); e !== undefined; e = this.queue.peek()) {
       if (!e.removed) return e;
-      this.head++;
+      this.queue.shift();
     }
     return undefined;
   }
 
   private shift(): AliasEntry | undefined {
     const e = this.peek();
-    if (e === undefined) return undefined;
-    this.head++;
-    // compact once the consumed front is most of the array, so memory follows the live entries
-    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    if (e !== undefined) this.queue.shift();
     return e;
   }
 
@@ -201,14 +190,7 @@ export class TraceAliases {
     this.count--;
     const slot = e.hash & FILTER_MASK;
     if (this.filter[slot]! < 255) this.filter[slot] = this.filter[slot]! - 1;
-    let prev: AliasEntry | undefined;
-    for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
-      if (x !== e) continue;
-      if (prev) prev.next = x.next;
-      else if (x.next) this.buckets.set(e.hash, x.next);
-      else this.buckets.delete(e.hash);
-      return;
-    }
+    unlink(this.buckets, e);
   }
 }
 
