@@ -177,7 +177,7 @@ class MeshtraceStream extends StreamContext {
     // The healed trace's alias a caller sent: kept only from another sidecar over mutual TLS.
     let aliasAt: usize = 0;
     const aliasSeen = view.healedTrace;
-    if (dir.direction == DIRECTION_INBOUND && isTrustedInboundAlias(root.edge, aliasSeen.count, view.clientCert ? 1 : 0)) {
+    if (dir.direction == DIRECTION_INBOUND && isTrustedInboundAlias(root.edge, aliasSeen.count, view.clientCert)) {
       const at = headers.valueAt(aliasSeen.index);
       if (isAliasValue(at, headers.valueLen(aliasSeen.index))) aliasAt = at;
     }

@@ -45,6 +45,6 @@ export function writeTraceId128(a: ParsedContext, out: usize): void {
  * `edge`), the header arrived exactly once, and the request came over mutual TLS (Envoy left
  * x-forwarded-client-cert on it).
  */
-export function isTrustedInboundAlias(edge: bool, aliasCount: i32, clientCertCount: i32): bool {
-  return !edge && aliasCount == 1 && clientCertCount > 0;
+export function isTrustedInboundAlias(edge: bool, aliasCount: i32, mutualTls: bool): bool {
+  return !edge && aliasCount == 1 && mutualTls;
 }
