@@ -5,8 +5,11 @@
  *                 collector that decodes once and encodes once could do per core.
  *  2. istio     — the istio processor alone (each request decoded just before, untimed), against
  *                 a no-op loop that visits the same spans and attributes; the reparent processor
- *                 alone the same way (istio applied untimed before it); and decode + istio +
- *                 encode against the ceiling. In-process rates are per CPU second of this process.
+ *                 alone the same way (istio applied untimed before it), also with 10,000 trace
+ *                 aliases known (the spans are of other traces: the per-span alias lookup), and
+ *                 an older build of it with --reparent-before DIST (e.g. a dist/ of the previous
+ *                 commit) in the same rounds; and decode + istio + encode against the ceiling.
+ *                 In-process rates are per CPU second of this process.
  *  3. end to end — the real collector (`dist/collector/cli.js`) as a child process pinned to one
  *                 core (`taskset -c 1`), OTLP/HTTP protobuf in → istio + batch → exporter (`debug`
  *                 basic as a null sink, then `file`), driven over 127.0.0.1 by this process pinned
@@ -19,7 +22,8 @@
  * --spans N (per request, default 100), --sinks debug,file, --rounds N (in-process rounds, default 6),
  * --skip-e2e, --profile DIR (V8 CPU profile of the collector per sink), --node-flags='--flag ...'
  * (node options for the collector, e.g. GC tuning), --istio-config JSON (processor config overrides
- * for the in-process figures, to see the cost of each rule), --batch-config '{send_batch_size: 1024}'.
+ * for the in-process figures, to see the cost of each rule), --batch-config '{send_batch_size: 1024}',
+ * --reparent-before DIST (the dist/ folder of an older build whose reparent processor runs beside).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -60,6 +64,9 @@ const PROFILE_DIR = arg('profile', '');
 const NODE_FLAGS = (process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? '').split(' ').filter(Boolean);
 const WARMUP_SECONDS = 2;
 const IN_PROCESS_ROUNDS = Number(arg('rounds', '6'));
+const REPARENT_BEFORE = arg('reparent-before', '');
+/** Trace aliases the processor knows in the "aliases known" variant (none of the measured spans' traces). */
+const KNOWN_ALIASES = 10_000;
 
 // ---- Envoy-shaped payloads -------------------------------------------------------------------
 
@@ -445,13 +452,41 @@ async function main(): Promise<void> {
     { id: 'reparent', logger: nullLogger(), metrics: new CollectorMetrics() },
     { consumeTraces: async () => {} },
   );
+  // The same with aliases known: learned from spans tagged meshtrace.healed_trace of other traces,
+  // so every measured span pays the alias lookup (a hash of its trace ID and a map probe).
+  const aliased = new ReparentProcessor(
+    { ...defaultReparentConfig },
+    { id: 'reparent', logger: nullLogger(), metrics: new CollectorMetrics() },
+    { consumeTraces: async () => {} },
+  );
+  for (let i = 0; i < KNOWN_ALIASES; i++) {
+    const id = (n: number) => Buffer.from(crypto.createHash('md5').update(String(n)).digest());
+    const span: Span = {
+      traceId: id(i), spanId: id(i).subarray(0, 8), name: 'tagged', kind: SpanKind.SERVER, startTimeUnixNano: 0, endTimeUnixNano: 1,
+      attributes: [str('meshtrace.healed_trace', id(i + KNOWN_ALIASES).toString('hex'))],
+    };
+    await aliased.consumeTraces({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [span] }] }] });
+  }
+  if (aliased.traceAliases !== KNOWN_ALIASES) throw new Error(`expected ${KNOWN_ALIASES} aliases, got ${aliased.traceAliases}`);
+  // An older build of the processor, in the same rounds (its own default config).
+  let before: { consumeTraces(td: TraceData): Promise<void> } | undefined;
+  if (REPARENT_BEFORE) {
+    const dir = path.resolve(REPARENT_BEFORE, 'collector/processor/reparentprocessor');
+    const { ReparentProcessor: Before } = (await import(path.join(dir, 'processor.js'))) as { ReparentProcessor: new (...a: unknown[]) => { consumeTraces(td: TraceData): Promise<void> } };
+    const { defaultReparentConfig: beforeConfig } = (await import(path.join(dir, 'config.js'))) as { defaultReparentConfig: object };
+    before = new Before({ ...beforeConfig }, { id: 'reparent', logger: nullLogger(), metrics: new CollectorMetrics() }, { consumeTraces: async () => {} });
+  }
   let istio = 0;
   let noop = 0;
   let reparent = 0;
+  let reparentAliased = 0;
+  let reparentBefore = 0;
   for (let round = 0; round < IN_PROCESS_ROUNDS; round++) {
     istio = Math.max(istio, visitRate((td) => processor.process(td), 0.4));
     noop = Math.max(noop, visitRate(noopVisit, 0.1));
     reparent = Math.max(reparent, visitRate((td) => void reparentProcessor.consumeTraces(td), 0.4, (td) => processor.process(td)));
+    reparentAliased = Math.max(reparentAliased, visitRate((td) => void aliased.consumeTraces(td), 0.4, (td) => processor.process(td)));
+    if (before) reparentBefore = Math.max(reparentBefore, visitRate((td) => void before!.consumeTraces(td), 0.4, (td) => processor.process(td)));
   }
 
   console.log('in process (this core; rates per CPU second, best of interleaved rounds)');
@@ -464,12 +499,15 @@ async function main(): Promise<void> {
       ['istio processor alone (timed apart from decode)', fmt(istio), (1e9 / istio).toFixed(0)],
       ['no-op loop over the same spans and attributes', fmt(noop), (1e9 / noop).toFixed(0)],
       ['reparent processor alone (after istio, untimed)', fmt(reparent), (1e9 / reparent).toFixed(0)],
+      [`reparent, ${fmt(KNOWN_ALIASES)} trace aliases known`, fmt(reparentAliased), (1e9 / reparentAliased).toFixed(0)],
+      ...(before ? [[`reparent, before (${REPARENT_BEFORE})`, fmt(reparentBefore), (1e9 / reparentBefore).toFixed(0)]] : []),
     ]),
   );
   console.log(
     `pipeline without I/O / ceiling: ${(pipeline / ceiling).toFixed(2)}; istio processor: ${(noop / istio).toFixed(1)}× the no-op loop, ` +
       `${((ceiling / istio) * 100).toFixed(1)}% of the time of a decode + encode; reparent processor: ${(noop / reparent).toFixed(1)}× the no-op loop, ` +
-      `${((ceiling / reparent) * 100).toFixed(1)}% of a decode + encode\n`,
+      `${((ceiling / reparent) * 100).toFixed(1)}% of a decode + encode; with aliases known ${(noop / reparentAliased).toFixed(1)}× the no-op loop` +
+      (before ? `; before: ${(noop / reparentBefore).toFixed(1)}× the no-op loop (now / before: ${(reparentBefore / reparent).toFixed(2)}× the time)` : '') + '\n',
   );
 
   if (SKIP_E2E) return;

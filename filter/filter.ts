@@ -3,7 +3,8 @@
 // x-request-id).
 // Host calls on the common request: all request headers (1), xds.listener_direction (1), the
 // changes written back (1), one or two counters; inbound adds remembering its context (1) and the
-// response x-request-id (≤ 2); an outbound request without a context looks its ID up (1).
+// response x-request-id (≤ 2); an outbound request looks its ID up (1): to heal it when it has no
+// context, to give it the healed trace's alias when it has one.
 // The request path reads the header bytes where the host put them and writes new values into a
 // reused arena: it allocates one object per request (the stream context), so the end-of-request
 // collection has almost nothing to do.
@@ -16,14 +17,17 @@ import { parsePluginConfig, PluginConfig } from "./config/index";
 import {
   DirectionDecision, decideFromConfig, decideFromListenerDirection, decideFromClusterName, directionName, kindName, kindFor,
   DIRECTION_INBOUND, DIRECTION_OUTBOUND, DIRECTION_UNKNOWN, LISTENER_DIRECTION_ABSENT, SOURCE_LISTENER_DIRECTION, SOURCE_OLD_LISTENER_DIRECTION,
-  SOURCE_CLUSTER_NAME, SOURCE_OLD_CLUSTER_NAME,
+  SOURCE_CLUSTER_NAME, SOURCE_OLD_CLUSTER_NAME, isGatewayNodeId, isWaypointNodeId,
 } from "./direction/direction";
 import {
   ContextDecision, decideContext, writeUuidV4, UUID_LENGTH, CONTEXT_HEADER_COUNT, ACTION_SET, ACTION_REMOVE, MAX_CONTEXT_VALUE_LENGTH,
 } from "./tracecontext/index";
-import { FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED, M_HEAL_HEALED, M_HEAL_MISSES, M_HEAL_EXPIRED } from "./metrics";
+import {
+  FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED, M_HEAL_HEALED, M_HEAL_MISSES, M_HEAL_EXPIRED, M_HEAL_ALIASED,
+} from "./metrics";
 import { Healer } from "./heal/healer";
-import { healRequest, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED } from "./heal/heal-request";
+import { healRequest, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED, HEAL_ALIASED } from "./heal/heal-request";
+import { ALIAS_LENGTH, isAliasValue, isTrustedInboundAlias } from "./heal/alias";
 import { HeaderEdits } from "./edits";
 import { RequestView, REQUEST_ID_HEADER, contextHeaderName } from "./request-view";
 
@@ -53,6 +57,8 @@ export class MeshtraceRoot extends RootContext {
   metrics: FilterMetrics | null = null;
   /** Per proxy, so read at configure time, not per request. */
   nodeId: string | null = null;
+  /** A gateway or a waypoint: its callers are outside the sidecar mesh (never trusted with an alias). */
+  edge: bool = false;
   unknownDirectionLogged: bool = false;
   // Per-request scratch, reused: one callback runs at a time in a VM.
   readonly headers: HeaderMapView = new HeaderMapView();
@@ -83,6 +89,7 @@ export class MeshtraceRoot extends RootContext {
     this.onTick();
     const id = getPropertyString(XDS_NODE_ID);
     this.nodeId = id !== null ? id : getPropertyString(OLD_NODE_ID);
+    this.edge = config.gateway || isGatewayNodeId(this.nodeId) || isWaypointNodeId(this.nodeId);
     this.unknownDirectionLogged = false;
     return true;
   }
@@ -138,7 +145,7 @@ class MeshtraceStream extends StreamContext {
     const headers = root.headers;
     headers.fetch(MapType.RequestHeaders);
     const view = root.view;
-    view.read(headers, config.kindHeaderName, config.directionHeaderName, config.healedHeaderName);
+    view.read(headers, config.kindHeaderName, config.directionHeaderName, config.healedHeaderName, config.healedTraceHeaderName);
     const edits = root.edits;
     edits.reset();
     const arena = root.arena;
@@ -167,10 +174,19 @@ class MeshtraceStream extends StreamContext {
       idLen = headers.valueLen(idIndex);
     }
 
+    // The healed trace's alias a caller sent: kept only from another sidecar over mutual TLS.
+    let aliasAt: usize = 0;
+    const aliasSeen = view.healedTrace;
+    if (dir.direction == DIRECTION_INBOUND && isTrustedInboundAlias(root.edge, aliasSeen.count, view.clientCert)) {
+      const at = headers.valueAt(aliasSeen.index);
+      if (isAliasValue(at, headers.valueLen(aliasSeen.index))) aliasAt = at;
+    }
+
     // Trace context: one authority, every configured format in agreement, invalid headers removed;
     // then healing: remember an inbound context, restore one on an outbound request without.
     const ctx = decideContext(view.context, config.propagation, root.context, arena);
-    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena) : 0;
+    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena, aliasAt) : 0;
+    if (dir.direction != DIRECTION_INBOUND) aliasAt = heal != 0 ? root.healer.aliasOut : 0; // outbound: the filter's alone
     for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
       const action = ctx.action(h);
       if (action == ACTION_SET) edits.set(contextHeaderName(h), ctx.valueAt(h), ctx.valueLen(h));
@@ -181,6 +197,15 @@ class MeshtraceStream extends StreamContext {
       if (!view.healed.isExactly(headers, HEALED_STAMP)) edits.set(config.healedHeaderName, HEALED_STAMP.ptr, HEALED_STAMP.len);
     } else if (view.healed.count > 0) {
       edits.remove(config.healedHeaderName);
+    }
+    // the alias: exactly the trusted or looked-up value; anything else a caller sent never goes on
+    if (aliasAt != 0) {
+      if (aliasSeen.count != 1 || headers.valueLen(aliasSeen.index) != ALIAS_LENGTH ||
+        memory.compare(headers.valueAt(aliasSeen.index), aliasAt, <usize>ALIAS_LENGTH) != 0) {
+        edits.set(config.healedTraceHeaderName, aliasAt, ALIAS_LENGTH);
+      }
+    } else if (aliasSeen.count > 0) {
+      edits.remove(config.healedTraceHeaderName);
     }
 
     // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
@@ -209,6 +234,7 @@ class MeshtraceStream extends StreamContext {
     if (heal == HEAL_HEALED) metrics.later(M_HEAL_HEALED);
     else if (heal == HEAL_MISS) metrics.later(M_HEAL_MISSES);
     else if (heal == HEAL_EXPIRED) metrics.later(M_HEAL_EXPIRED);
+    else if (heal == HEAL_ALIASED) metrics.later(M_HEAL_ALIASED);
     if (ctx.converted) metrics.increment(M_CONTEXTS_CONVERTED);
     return Action.Continue;
   }

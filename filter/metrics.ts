@@ -27,7 +27,8 @@ export const M_ERRORS: i32 = 9;
 export const M_HEAL_HEALED: i32 = 10;
 export const M_HEAL_MISSES: i32 = 11;
 export const M_HEAL_EXPIRED: i32 = 12;
-const COUNT: i32 = 13;
+export const M_HEAL_ALIASED: i32 = 13;
+const COUNT: i32 = 14;
 
 /** Counter name of M_* m (docs/filter.md, "Metrics"); a function, not a global array the collector would mark. */
 export function metricName(m: i32): string {
@@ -45,6 +46,7 @@ export function metricName(m: i32): string {
     case 10: return "meshtrace_heal_healed_total";
     case 11: return "meshtrace_heal_misses_total";
     case 12: return "meshtrace_heal_expired_total";
+    case 13: return "meshtrace_heal_aliased_total";
   }
   return "";
 }

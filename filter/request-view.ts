@@ -1,14 +1,18 @@
 // What the filter needs from a request's headers, gathered in one pass over the map fetched with
 // one host call: the trace-context values (addresses into the host's block, repeats noted),
-// the stamp headers as they arrived (to detect forged or repeated ones), the healed stamp and
-// x-request-id. Names are compared as bytes; nothing is decoded or copied.
+// the stamp headers as they arrived (to detect forged or repeated ones), the healed stamp, the
+// healed trace's alias, x-request-id and whether Envoy left x-forwarded-client-cert on it (the
+// request came over mutual TLS, heal/alias.ts). Names are compared as bytes; nothing is decoded
+// or copied.
 import { HeaderMapView, ByteString } from "./proxy-wasm";
 import {
   ContextHeaders, CONTEXT_HEADER_COUNT, contextHeaderNameText, H_B3, H_TRACESTATE, H_X_B3_FLAGS, H_TRACEPARENT, H_X_B3_SPANID,
   H_X_B3_TRACEID, H_X_B3_SAMPLED, H_X_B3_PARENTSPANID,
 } from "./tracecontext/index";
+import { CLIENT_CERT_HEADER } from "./heal/alias";
 
 export const REQUEST_ID_HEADER: ByteString = new ByteString("x-request-id");
+const CLIENT_CERT: ByteString = new ByteString(CLIENT_CERT_HEADER);
 
 // The context header names as bytes, by H_*: a table of ByteString addresses (unmanaged, so
 // no object for the collector to mark).
@@ -37,6 +41,7 @@ function knownHeader(p: usize, n: i32): i32 {
       break;
     }
     case 17: h = H_X_B3_PARENTSPANID; break; // x-b3-parentspanid
+    case 23: return CLIENT_CERT.equals(p, n) ? CLIENT_CERT_SEEN : -1; // x-forwarded-client-cert
     default: return -1;
   }
   const name = h == REQUEST_ID ? REQUEST_ID_HEADER : contextHeaderName(h);
@@ -44,6 +49,7 @@ function knownHeader(p: usize, n: i32): i32 {
 }
 
 const REQUEST_ID: i32 = -2;
+const CLIENT_CERT_SEEN: i32 = -3;
 
 /** A header the filter stamps: how often it arrived and where the first one is. */
 @unmanaged export class StampSeen {
@@ -71,30 +77,39 @@ const REQUEST_ID: i32 = -2;
   readonly kind: StampSeen = new StampSeen();
   readonly direction: StampSeen = new StampSeen();
   readonly healed: StampSeen = new StampSeen();
+  /** The healed trace's alias header (heal/alias.ts). */
+  readonly healedTrace: StampSeen = new StampSeen();
   /** Index of x-request-id (Envoy keeps it as one entry), or -1. */
   requestIdIndex: i32 = -1;
+  /** Envoy left x-forwarded-client-cert on the request: it came over mutual TLS (an Istio sidecar's inbound listener). */
+  clientCert: bool = false;
 
-  read(view: HeaderMapView, kindHeader: ByteString, directionHeader: ByteString, healedHeader: ByteString): void {
+  read(view: HeaderMapView, kindHeader: ByteString, directionHeader: ByteString, healedHeader: ByteString, healedTraceHeader: ByteString): void {
     this.context.reset();
     this.kind.reset();
     this.direction.reset();
     this.healed.reset();
+    this.healedTrace.reset();
     this.requestIdIndex = -1;
+    this.clientCert = false;
     const n = view.count;
     const kindLength = kindHeader.len;
     const directionLength = directionHeader.len;
     const healedLength = healedHeader.len;
+    const healedTraceLength = healedTraceHeader.len;
     for (let i = 0; i < n; i++) {
       const length = view.nameLen(i);
       const name = view.nameAt(i);
-      if (length == kindLength || length == directionLength || length == healedLength) {
+      if (length == kindLength || length == directionLength || length == healedLength || length == healedTraceLength) {
         if (kindHeader.equals(name, length)) { this.kind.add(i); continue; }
         if (directionHeader.equals(name, length)) { this.direction.add(i); continue; }
         if (healedHeader.equals(name, length)) { this.healed.add(i); continue; }
+        if (healedTraceHeader.equals(name, length)) { this.healedTrace.add(i); continue; }
       }
       const h = knownHeader(name, length);
       if (h >= 0) this.context.add(h, view.valueAt(i), view.valueLen(i));
       else if (h == REQUEST_ID && this.requestIdIndex < 0) this.requestIdIndex = i;
+      else if (h == CLIENT_CERT_SEEN) this.clientCert = true;
     }
   }
 }

@@ -95,6 +95,13 @@ export interface RequestInput {
   requestHeaders?: HeadersInput;
   /** The upstream's response. Default `:status: 200`. */
   responseHeaders?: HeadersInput;
+  /**
+   * The router: called when the request goes upstream (after proxy_on_request_headers let it
+   * through, before proxy_on_response_headers), with Envoy's live request map, which it may
+   * change (Envoy's router writes the tracer's context into it, host/tracing). Returns the
+   * upstream's response, or undefined for `responseHeaders`. Not called for a local reply.
+   */
+  upstream?: (request: EnvoyHeaderMap) => HeadersInput | undefined;
   /** end_of_stream on the request headers (no body). Default true. */
   requestEndOfStream?: boolean;
   responseEndOfStream?: boolean;
@@ -304,7 +311,7 @@ export class ProxyWasmHost {
   request(input: RequestInput = {}): RequestResult {
     const bypassed = this.ensureHealthyVm();
     if (!bypassed) this.fireDueTick();
-    const upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(input.responseHeaders ?? { ':status': '200' }));
+    let upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(input.responseHeaders ?? { ':status': '200' }));
     this.mem.stats = emptyStats();
     this.callHttp = [];
     const logsBefore = this.logs.length;
@@ -323,6 +330,7 @@ export class ProxyWasmHost {
     let requestAction: number | null = null;
     let responseAction: number | null = null;
     let forwarded = true;
+    let upstreamCalled = false;
     let trapped = false;
     let error: string | null = null;
     if (!bypassed) {
@@ -340,6 +348,11 @@ export class ProxyWasmHost {
         requestAction = this.headersStatus(step('proxy_on_request_headers', contextId, s.request.size, input.requestEndOfStream === false ? 0 : 1), s);
         forwarded = requestAction === Action.Continue || s.continueRequested;
         s.requestLive = !forwarded && s.localResponse === null;
+        if (forwarded && s.localResponse === null && input.upstream) {
+          upstreamCalled = true;
+          const answer = input.upstream(s.request);
+          if (answer !== undefined) upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(answer));
+        }
         if (forwarded || s.localResponse) {
           s.response = s.localResponse ? this.localResponseMap(s.localResponse) : upstreamResponse;
           s.responseLive = true;
@@ -369,6 +382,12 @@ export class ProxyWasmHost {
         this.current = null;
         s.requestLive = s.responseLive = s.logPhase = false;
       }
+    }
+    // A filter that was skipped (failed VM) or trapped before the request went on (fail-open):
+    // Envoy's router still forwards the request.
+    if (forwarded && s.localResponse === null && input.upstream && !upstreamCalled) {
+      const answer = input.upstream(s.request);
+      if (answer !== undefined) upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(answer));
     }
     const finalResponse = s.response ?? (s.localResponse ? this.localResponseMap(s.localResponse) : forwarded ? upstreamResponse : new EnvoyHeaderMap('response'));
     const requestPairs = s.request.pairs();

@@ -9,3 +9,4 @@ export { SharedDataStore, type SharedDataEntry } from './shared-data.js';
 export { MetricStore } from './metrics.js';
 export { encodeNode, decodeNode } from './node-message.js';
 export { realisticRequest } from './sample-requests.js';
+export * from './tracing/index.js';

@@ -46,6 +46,7 @@ export const FILTER_DEFAULTS = Object.freeze({
   heal_slots: 8192,
   heal_ttl_seconds: 60,
   healed_header: 'x-meshtrace-healed',
+  healed_trace_header: 'x-meshtrace-healed-trace',
 });
 
 export interface RenderOptions {

@@ -5,11 +5,18 @@ import { parseJson, JsonValue, jsonKindName, JSON_ARRAY, JSON_BOOL, JSON_NULL, J
 import { CONFIG_DIRECTION_AUTO, DIRECTION_INBOUND, DIRECTION_OUTBOUND } from "../direction/direction";
 import { FORMAT_B3, FORMAT_B3MULTI, FORMAT_TRACECONTEXT, CONTEXT_HEADER_COUNT, contextHeaderNameText } from "../tracecontext/index";
 import { ByteString } from "../proxy-wasm/bytes";
+import { CLIENT_CERT_HEADER } from "../heal/alias";
 
 export const DEFAULT_KIND_HEADER: string = "x-meshtrace-kind";
 export const DEFAULT_DIRECTION_HEADER: string = "x-meshtrace-direction";
 export const DEFAULT_PROPAGATION: i32 = FORMAT_TRACECONTEXT | FORMAT_B3MULTI;
 export const DEFAULT_HEALED_HEADER: string = "x-meshtrace-healed";
+/**
+ * Request header carrying the healed trace's ID (32 lower-hex digits) on the requests that
+ * continue a healed request (→ span tag meshtrace.healed_trace): Envoy's own span of a healed
+ * request is in a trace of its own, and this is how the collector joins it (docs/filter.md).
+ */
+export const DEFAULT_HEALED_TRACE_HEADER: string = "x-meshtrace-healed-trace";
 /**
  * Shared-data slots for healing. 8,192 entries of ~100 bytes (+ tracestate) are ~1–2 MB of
  * istio-proxy memory; at 1,000 inbound requests a second an entry is still there after 100 ms
@@ -25,6 +32,7 @@ export const MAX_HEAL_TTL_SECONDS: i32 = 86400;
 const KIND_HEADER_NAME: ByteString = new ByteString(DEFAULT_KIND_HEADER);
 const DIRECTION_HEADER_NAME: ByteString = new ByteString(DEFAULT_DIRECTION_HEADER);
 const HEALED_HEADER_NAME: ByteString = new ByteString(DEFAULT_HEALED_HEADER);
+const HEALED_TRACE_HEADER_NAME: ByteString = new ByteString(DEFAULT_HEALED_TRACE_HEADER);
 
 export class PluginConfig {
   /** CONFIG_DIRECTION_AUTO, DIRECTION_INBOUND or DIRECTION_OUTBOUND. */
@@ -47,10 +55,13 @@ export class PluginConfig {
   healTtlSeconds: i32 = DEFAULT_HEAL_TTL_SECONDS;
   /** Request header stamped `1` on a healed request (→ span tag meshtrace.healed). */
   healedHeader: string = DEFAULT_HEALED_HEADER;
+  /** Request header carrying the healed trace's ID (→ span tag meshtrace.healed_trace). */
+  healedTraceHeader: string = DEFAULT_HEALED_TRACE_HEADER;
   /** The header names as bytes, for the request path (set by parsePluginConfig). */
   kindHeaderName: ByteString = KIND_HEADER_NAME;
   directionHeaderName: ByteString = DIRECTION_HEADER_NAME;
   healedHeaderName: ByteString = HEALED_HEADER_NAME;
+  healedTraceHeaderName: ByteString = HEALED_TRACE_HEADER_NAME;
 }
 
 export class ConfigResult {
@@ -115,6 +126,7 @@ function headerNameProblem(name: string): string | null {
     if (!isHeaderNameChar(c)) return quote(name) + " is not a valid header name";
   }
   if (name == "x-request-id") return quote(name) + " is the request-ID header";
+  if (name == CLIENT_CERT_HEADER) return quote(name) + " is Envoy's client-certificate header (the filter reads it to trust a caller)";
   for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
     if (name == contextHeaderNameText(h)) return quote(name) + " is a trace-context header";
   }
@@ -195,13 +207,14 @@ export function parsePluginConfig(text: string): ConfigResult {
       const problem = integerProblem(key, v, 1, MAX_HEAL_TTL_SECONDS);
       if (problem !== null) return refuse(problem);
       cfg.healTtlSeconds = <i32>v.num;
-    } else if (key == "kind_header" || key == "direction_header" || key == "healed_header") {
+    } else if (key == "kind_header" || key == "direction_header" || key == "healed_header" || key == "healed_trace_header") {
       if (v.kind != JSON_STRING) return refuse(wrongType(key, "a string", v));
       const problem = headerNameProblem(v.str);
       if (problem !== null) return refuse(key + ": " + problem);
       if (key == "kind_header") cfg.kindHeader = v.str;
       else if (key == "direction_header") cfg.directionHeader = v.str;
-      else cfg.healedHeader = v.str;
+      else if (key == "healed_header") cfg.healedHeader = v.str;
+      else cfg.healedTraceHeader = v.str;
     } else {
       unknown += (unknown.length > 0 ? ", " : "") + quote(key);
     }
@@ -212,14 +225,19 @@ export function parsePluginConfig(text: string): ConfigResult {
   if (cfg.healedHeader == cfg.kindHeader || cfg.healedHeader == cfg.directionHeader) {
     return refuse("healed_header: " + quote(cfg.healedHeader) + " is also the " + (cfg.healedHeader == cfg.kindHeader ? "kind_header" : "direction_header"));
   }
+  const t = cfg.healedTraceHeader;
+  if (t == cfg.kindHeader || t == cfg.directionHeader || t == cfg.healedHeader) {
+    return refuse("healed_trace_header: " + quote(t) + " is also the " + (t == cfg.kindHeader ? "kind_header" : t == cfg.directionHeader ? "direction_header" : "healed_header"));
+  }
   if (cfg.kindHeader != DEFAULT_KIND_HEADER) cfg.kindHeaderName = new ByteString(cfg.kindHeader);
   if (cfg.directionHeader != DEFAULT_DIRECTION_HEADER) cfg.directionHeaderName = new ByteString(cfg.directionHeader);
   if (cfg.healedHeader != DEFAULT_HEALED_HEADER) cfg.healedHeaderName = new ByteString(cfg.healedHeader);
+  if (t != DEFAULT_HEALED_TRACE_HEADER) cfg.healedTraceHeaderName = new ByteString(t);
   if (unknown.length > 0) {
     // a local, not a global: globals are marked by every garbage collection
     const KNOWN_KEYS: StaticArray<string> = [
       "direction", "gateway", "propagation", "generate_request_id", "response_request_id", "kind_header", "direction_header",
-      "heal", "heal_slots", "heal_ttl_seconds", "healed_header",
+      "heal", "heal_slots", "heal_ttl_seconds", "healed_header", "healed_trace_header",
     ];
     result.warning = "unknown keys ignored: " + unknown + " (known: " + KNOWN_KEYS.join(", ") + ")";
   }

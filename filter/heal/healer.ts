@@ -34,6 +34,8 @@ const KEY_PREFIX: ByteString = new ByteString("meshtrace.heal.");
 @unmanaged export class Healer {
   /** The coarse clock, ms since the epoch (set at configure and on every tick). */
   nowMs: u64 = 0;
+  /** The alias the current request must carry (32 bytes, valid until release()), or 0 (heal-request.ts). */
+  aliasOut: usize = 0;
   /** What the last LOOKUP_HIT found; valid until release(). */
   readonly remembered: RememberedContext = new RememberedContext();
   private readonly key: ByteBuffer = new ByteBuffer(<usize>KEY_LENGTH);
@@ -44,12 +46,13 @@ const KEY_PREFIX: ByteString = new ByteString("meshtrace.heal.");
 
   /**
    * Remembers context `a` (what the inbound request continues, its tracestate in `tracestate`)
-   * under the request ID (idLen bytes at idAt). One host call; none when the ID is not a UUID.
-   * Returns whether it was written.
+   * and the healed trace's alias the request carried (32 bytes at aliasAt, or 0) under the request
+   * ID (idLen bytes at idAt). One host call; none when the ID is not a UUID. Returns whether it
+   * was written.
    */
-  remember(idAt: usize, idLen: i32, slots: u32, a: ParsedContext, tracestate: ValueList | null): bool {
+  remember(idAt: usize, idLen: i32, slots: u32, a: ParsedContext, tracestate: ValueList | null, aliasAt: usize): bool {
     if (!this.slotFor(idAt, idLen, slots)) return false;
-    const len = writeEntry(this.entry.base, this.key.base, this.nowMs, a, tracestate);
+    const len = writeEntry(this.entry.base, this.key.base, this.nowMs, a, tracestate, aliasAt);
     return setSharedDataBytes(this.slotKey.base, this.slotKeyLen, this.entry.base, len, 0) == WasmResult.Ok;
   }
 
@@ -65,6 +68,7 @@ const KEY_PREFIX: ByteString = new ByteString("meshtrace.heal.");
 
   /** Frees what the last lookup fetched (after the headers that point into it are written). */
   release(): void {
+    this.aliasOut = 0;
     this.block.free();
   }
 

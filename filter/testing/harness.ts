@@ -11,6 +11,7 @@ import { ByteBuffer } from "../proxy-wasm/bytes";
 import { parsePluginConfig } from "../config/index";
 import { requestIdKey, slotOf, KEY_LENGTH } from "../heal/request-id";
 import { writeEntry, readEntry, RememberedContext, ENTRY_OK, ENTRY_OTHER_KEY, MAX_ENTRY_LENGTH } from "../heal/entry";
+import { ALIAS_LENGTH, isAliasValue } from "../heal/alias";
 import { decideDirection, DirectionDecision, directionName, kindName, sourceName } from "../direction/direction";
 
 // Inputs arrive as strings (from the tests); the modules read bytes. Each string is encoded into
@@ -204,7 +205,8 @@ export function cfgParse(text: string): string {
       ",\"propagation\":" + c.propagation.toString() + ",\"generateRequestId\":" + b(c.generateRequestId) +
       ",\"responseRequestId\":" + b(c.responseRequestId) + ",\"kindHeader\":" + q(c.kindHeader) +
       ",\"directionHeader\":" + q(c.directionHeader) + ",\"heal\":" + b(c.heal) + ",\"healSlots\":" + c.healSlots.toString() +
-      ",\"healTtlSeconds\":" + c.healTtlSeconds.toString() + ",\"healedHeader\":" + q(c.healedHeader) + "}";
+      ",\"healTtlSeconds\":" + c.healTtlSeconds.toString() + ",\"healedHeader\":" + q(c.healedHeader) +
+      ",\"healedTraceHeader\":" + q(c.healedTraceHeader) + "}";
   }
   return "{\"config\":" + cfg + ",\"error\":" + q(r.error) + ",\"warning\":" + q(r.warning) + "}";
 }
@@ -247,10 +249,11 @@ const entryKey = new StaticArray<u8>(KEY_LENGTH);
 
 /**
  * Writes the entry remembering the context of traceparent `tp` (or, when tp does not start with
- * "00-", of b3 `tp`) with tracestate `ts` for request `id`, flips byte `corruptAt` (when ≥ 0), and
- * reads it back for request `lookupId`: {"status", "context", "timeMs", "tracestate", "length"}.
+ * "00-", of b3 `tp`) with tracestate `ts` and alias `alias` ("" = none) for request `id`, flips
+ * byte `corruptAt` (when ≥ 0), and reads it back for request `lookupId`:
+ * {"status", "context", "timeMs", "tracestate", "alias", "length"}.
  */
-export function healEntry(tp: string, ts: string | null, timeMs: u64, id: string, lookupId: string, corruptAt: i32): string {
+export function healEntry(tp: string, ts: string | null, timeMs: u64, id: string, lookupId: string, corruptAt: i32, alias: string): string {
   held = [];
   const tpBytes = bytesOf(tp);
   const a = tp.startsWith("00-") ? tpContext : b3Context;
@@ -260,7 +263,9 @@ export function healEntry(tp: string, ts: string | null, timeMs: u64, id: string
   else tracestatePieces(ts);
   const idBytes = bytesOf(id);
   requestIdKey(changetype<usize>(idBytes), idBytes.byteLength, changetype<usize>(healKeyBytes));
-  const len = writeEntry(entryBuffer.base, changetype<usize>(healKeyBytes), timeMs, a, ts === null ? null : pieces);
+  const aliasBytes = bytesOf(alias);
+  const len = writeEntry(entryBuffer.base, changetype<usize>(healKeyBytes), timeMs, a, ts === null ? null : pieces,
+    alias.length > 0 ? changetype<usize>(aliasBytes) : 0);
   if (corruptAt >= 0) store<u8>(entryBuffer.base + <usize>corruptAt, load<u8>(entryBuffer.base + <usize>corruptAt) ^ 0xff);
   const lookup = bytesOf(lookupId);
   requestIdKey(changetype<usize>(lookup), lookup.byteLength, changetype<usize>(entryKey));
@@ -269,5 +274,13 @@ export function healEntry(tp: string, ts: string | null, timeMs: u64, id: string
   if (status != ENTRY_OK) return "{\"status\":" + q(statusText) + ",\"length\":" + len.toString() + "}";
   return "{\"status\":\"ok\",\"length\":" + len.toString() + ",\"context\":" + contextJson(remembered.context) +
     ",\"format\":" + remembered.context.format.toString() + ",\"timeMs\":" + remembered.timeMs.toString() +
-    ",\"tracestate\":" + q(text(remembered.tracestateAt, remembered.tracestateLen)) + "}";
+    ",\"tracestate\":" + q(text(remembered.tracestateAt, remembered.tracestateLen)) +
+    ",\"alias\":" + q(remembered.aliasAt != 0 ? text(remembered.aliasAt, ALIAS_LENGTH) : "") + "}";
+}
+
+/** Whether the text is a well-formed healed-trace alias (heal/alias.ts). */
+export function healAliasValid(v: string): bool {
+  held = [];
+  const b = bytesOf(v);
+  return isAliasValue(changetype<usize>(b), b.byteLength);
 }

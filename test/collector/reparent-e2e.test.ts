@@ -41,8 +41,9 @@ service:
       const res = await fetch(`http://127.0.0.1:${port}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
       expect(res.status, await res.clone().text()).toBe(202);
     };
-    // Another trace's healed span whose SERVER span never arrives.
+    // Another request's healed span (another trace, another request ID) whose SERVER span never arrives.
     const orphan = { ...structuredClone(SPANS.toReviews), traceId: '0123456789abcdef0123456789abcdef', id: '7a7a7a7a7a7a7a7a' };
+    orphan.tags['guid:x-request-id'] = '0f0f0f0f-1111-4222-8333-444455556666';
     await post([SPANS.toDetails, SPANS.toReviews, orphan]);
     await post([SPANS.otherRequest, SPANS.server, SPANS.otherPod]);
     c.kill('SIGTERM');

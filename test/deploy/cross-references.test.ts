@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfigText } from '../../collector/config/load.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../collector/service/service.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
-import { HEALED_ATTRIBUTE } from '../../collector/processor/reparentprocessor/processor.js';
+import { HEALED_ATTRIBUTE, HEALED_TRACE_ATTRIBUTE } from '../../collector/processor/reparentprocessor/processor.js';
 import { buildWasmPlugin, FILTER_DEFAULTS, PLUGIN_NAME } from '../../scripts/print-wasmplugin.js';
 import { cliPath as harnessCliPath, repoRoot as harnessRoot } from '../collector/harness.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
@@ -36,6 +36,8 @@ const resources = loadResources();
 const NS = 'meshtrace';
 /** The request header the filter sets on healed requests (issue 11; the filter's default name). */
 const HEALED_HEADER = filterDefaultHeaders().healed;
+/** The request header naming the healed trace (its trace ID), the filter's default name. */
+const HEALED_TRACE_HEADER = filterDefaultHeaders().healedTrace;
 const deployment = findResource(resources, 'Deployment', 'meshtrace-collector');
 const service = findResource(resources, 'Service', 'meshtrace-collector');
 const configMap = findResource(resources, 'ConfigMap', 'meshtrace-collector');
@@ -362,6 +364,8 @@ describe('WasmPlugin ↔ filter ↔ Telemetry ↔ collector', () => {
     expect(Object.keys(FILTER_DEFAULTS).sort()).toEqual([...keys].sort());
     expect(FILTER_DEFAULTS.kind_header).toBe(headers.kind);
     expect(FILTER_DEFAULTS.direction_header).toBe(headers.direction);
+    expect(FILTER_DEFAULTS.healed_header).toBe(headers.healed);
+    expect(FILTER_DEFAULTS.healed_trace_header).toBe(headers.healedTrace);
     for (const w of wasmPlugins) expect(Object.keys(w.spec.pluginConfig).sort()).toEqual([...keys].sort());
   });
 
@@ -372,6 +376,7 @@ describe('WasmPlugin ↔ filter ↔ Telemetry ↔ collector', () => {
         [ATTR.meshtraceKind]: { header: { name: wasmNamespace.spec.pluginConfig.kind_header } },
         [ATTR.meshtraceDirection]: { header: { name: wasmNamespace.spec.pluginConfig.direction_header } },
         [HEALED_ATTRIBUTE]: { header: { name: HEALED_HEADER } },
+        [HEALED_TRACE_ATTRIBUTE]: { header: { name: HEALED_TRACE_HEADER } },
       });
     }
   });

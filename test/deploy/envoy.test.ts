@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfigText } from '../../collector/config/load.js';
 import { ATTR } from '../../collector/processor/istioprocessor/span-facts.js';
+import { HEALED_ATTRIBUTE, HEALED_TRACE_ATTRIBUTE } from '../../collector/processor/reparentprocessor/processor.js';
 import { filterConfigKeys, filterDefaultHeaders, filterRootIds, releaseWasmPath } from './filter-facts.js';
 import { endpointPort, execForm, parseDockerfile, readText, REPO_ROOT, resourceInFile } from './manifests.js';
 // @ts-expect-error plain ESM script without type declarations
@@ -175,12 +176,14 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])('Envoy bootstr
     }
   });
 
-  it('tracing tags the filter\'s stamp headers as meshtrace.kind / meshtrace.direction', () => {
+  it('tracing tags the filter\'s stamp headers as meshtrace.kind / meshtrace.direction / meshtrace.healed / meshtrace.healed_trace', () => {
     const headers = filterDefaultHeaders();
     for (const { hcm } of all) {
       expect(hcm.tracing.custom_tags).toEqual([
         { tag: ATTR.meshtraceKind, request_header: { name: headers.kind } },
         { tag: ATTR.meshtraceDirection, request_header: { name: headers.direction } },
+        { tag: HEALED_ATTRIBUTE, request_header: { name: headers.healed } },
+        { tag: HEALED_TRACE_ATTRIBUTE, request_header: { name: headers.healedTrace } },
       ]);
       expect(hcm.tracing.random_sampling.value).toBe(100);
     }

@@ -22,9 +22,10 @@ export function filterRootIds(): string[] {
 
 const PLUGIN_CONFIG = 'filter/config/plugin-config.ts';
 
-export function filterDefaultHeaders(): { kind: string; direction: string; healed: string } {
+export function filterDefaultHeaders(): { kind: string; direction: string; healed: string; healedTrace: string } {
   return {
     healed: match(PLUGIN_CONFIG, /DEFAULT_HEALED_HEADER\s*:\s*string\s*=\s*"([^"]+)"/, 'DEFAULT_HEALED_HEADER')[1]!,
+    healedTrace: match(PLUGIN_CONFIG, /DEFAULT_HEALED_TRACE_HEADER\s*:\s*string\s*=\s*"([^"]+)"/, 'DEFAULT_HEALED_TRACE_HEADER')[1]!,
     kind: match(PLUGIN_CONFIG, /DEFAULT_KIND_HEADER\s*:\s*string\s*=\s*"([^"]+)"/, 'DEFAULT_KIND_HEADER')[1]!,
     direction: match(PLUGIN_CONFIG, /DEFAULT_DIRECTION_HEADER\s*:\s*string\s*=\s*"([^"]+)"/, 'DEFAULT_DIRECTION_HEADER')[1]!,
   };

@@ -7,7 +7,7 @@ beforeAll(async () => { w = await loadPureWasm(); });
 const DEFAULTS = {
   direction: 0, gateway: false, propagation: FORMAT.tracecontext | FORMAT.b3multi, generateRequestId: true,
   responseRequestId: true, kindHeader: 'x-meshtrace-kind', directionHeader: 'x-meshtrace-direction',
-  heal: true, healSlots: 8192, healTtlSeconds: 60, healedHeader: 'x-meshtrace-healed',
+  heal: true, healSlots: 8192, healTtlSeconds: 60, healedHeader: 'x-meshtrace-healed', healedTraceHeader: 'x-meshtrace-healed-trace',
 };
 
 describe('plugin configuration: accepted', () => {
@@ -32,6 +32,7 @@ describe('plugin configuration: accepted', () => {
     ['heal slots and TTL', '{"heal_slots":1,"heal_ttl_seconds":86400}', { healSlots: 1, healTtlSeconds: 86400 }],
     ['heal slots as an exponent-form integer', '{"heal_slots":1e3}', { healSlots: 1000 }],
     ['healed header renamed', '{"healed_header":"x-healed"}', { healedHeader: 'x-healed' }],
+    ['healed-trace header renamed', '{"healed_trace_header":"x-healed-trace"}', { healedTraceHeader: 'x-healed-trace' }],
     ['whitespace everywhere', ' {\n "gateway" : true ,\r\n "direction":\t"inbound" } \n', { gateway: true, direction: 1 }],
   ];
   test.each(ok)('%s', (_name, text, expected) => {
@@ -47,7 +48,7 @@ describe('plugin configuration: accepted', () => {
     expect(r.config).toEqual({ ...DEFAULTS, gateway: true });
     expect(r.warning).toBe(
       'unknown keys ignored: "colour", "nested" (known: direction, gateway, propagation, generate_request_id, ' +
-        'response_request_id, kind_header, direction_header, heal, heal_slots, heal_ttl_seconds, healed_header)',
+        'response_request_id, kind_header, direction_header, heal, heal_slots, heal_ttl_seconds, healed_header, healed_trace_header)',
     );
   });
 });
@@ -99,6 +100,13 @@ describe('plugin configuration: refused with one message naming the key and the 
     ['heal_ttl_seconds string', '{"heal_ttl_seconds":"60"}', 'heal_ttl_seconds: expected an integer, got string'],
     ['healed_header is the direction header', '{"healed_header":"x-meshtrace-direction"}', 'healed_header: "x-meshtrace-direction" is also the direction_header'],
     ['healed_header is a context header', '{"healed_header":"b3"}', 'healed_header: "b3" is a trace-context header'],
+    ['healed_trace_header wrong type', '{"healed_trace_header":7}', 'healed_trace_header: expected a string, got number'],
+    ['healed_trace_header is the healed header', '{"healed_trace_header":"x-meshtrace-healed"}', 'healed_trace_header: "x-meshtrace-healed" is also the healed_header'],
+    ['healed_trace_header is the kind header', '{"healed_trace_header":"x-k","kind_header":"x-k"}', 'healed_trace_header: "x-k" is also the kind_header'],
+    ['healed_trace_header is the client-certificate header', '{"healed_trace_header":"x-forwarded-client-cert"}',
+      'healed_trace_header: "x-forwarded-client-cert" is Envoy\'s client-certificate header (the filter reads it to trust a caller)'],
+    ['kind_header is the client-certificate header', '{"kind_header":"x-forwarded-client-cert"}',
+      'kind_header: "x-forwarded-client-cert" is Envoy\'s client-certificate header (the filter reads it to trust a caller)'],
   ];
   test.each(bad)('%s', (_name, text, message) => {
     const r = w.parseConfig(text);

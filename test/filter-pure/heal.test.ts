@@ -47,6 +47,21 @@ describe('request-ID key', () => {
   });
 });
 
+describe('healed-trace alias value', () => {
+  test.each([
+    ['32 lower-hex digits', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', true],
+    ['all zero', '0'.repeat(32), false],
+    ['upper case', 'A1B2C3D4E5F60718293A4B5C6D7E8F90', false],
+    ['64-bit', 'a1b2c3d4e5f60718', false],
+    ['too long', `${'a'.repeat(32)}0`, false],
+    ['a non-hex digit', `${'a'.repeat(31)}g`, false],
+    ['empty', '', false],
+    ['a traceparent', '00-a1b2c3d4e5f60718293a4b5c6d7e8f90-00f067aa0ba902b7-01', false],
+  ])('%s', (_name, v, ok) => {
+    expect(w.healAliasValid(v)).toBe(ok);
+  });
+});
+
 describe('shared-data entry', () => {
   const T = '4bf92f3577b34da6a3ce929d0e0e4736';
   const S = '00f067aa0ba902b7';
@@ -69,6 +84,25 @@ describe('shared-data entry', () => {
     expect(long.length).toBeGreaterThan(512);
     const e = w.healEntry({ traceparentOrB3: `00-${T}-${S}-01`, tracestate: long, timeMs: 1n, id: ID });
     expect(e).toMatchObject({ status: 'ok', length: 96, tracestate: '' });
+  });
+
+  test('the healed trace\'s alias round-trips, before the tracestate', () => {
+    const alias = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const e = w.healEntry({ traceparentOrB3: `00-${T}-${S}-01`, tracestate: 'a=1', timeMs: 7n, id: ID, alias });
+    expect(e).toMatchObject({ status: 'ok', length: 96 + 32 + 3, alias, tracestate: 'a=1' });
+    expect(e.context).toMatchObject({ traceId: T, spanId: S });
+    expect(w.healEntry({ traceparentOrB3: `00-${T}-${S}-01`, timeMs: 7n, id: ID }).alias).toBe('');
+  });
+
+  test.each([
+    ['a damaged alias digit', 100], ['an alias flag on an entry without one', -5],
+  ])('%s makes it corrupt', (_name, at) => {
+    const alias = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    // -5: the flags byte of an entry written without an alias, flipped to claim one (and more)
+    const e = at > 0
+      ? w.healEntry({ traceparentOrB3: `00-${T}-${S}-01`, timeMs: 7n, id: ID, alias, corruptAt: at })
+      : w.healEntry({ traceparentOrB3: `00-${T}-${S}-01`, timeMs: 7n, id: ID, corruptAt: 5 });
+    expect(e.status).toBe('corrupt');
   });
 
   test('another request\'s entry is reported as such', () => {

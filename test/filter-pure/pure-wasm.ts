@@ -38,7 +38,7 @@ export interface ConfigView {
   config: null | {
     direction: number; gateway: boolean; propagation: number; generateRequestId: boolean;
     responseRequestId: boolean; kindHeader: string; directionHeader: string;
-    heal: boolean; healSlots: number; healTtlSeconds: number; healedHeader: string;
+    heal: boolean; healSlots: number; healTtlSeconds: number; healedHeader: string; healedTraceHeader: string;
   };
   error: string | null;
   warning: string | null;
@@ -68,10 +68,12 @@ export interface PureWasm {
   /** The healing key of an x-request-id (32 hex digits), or '' when it is not a UUID. */
   healKey(id: string): string;
   healSlot(id: string, slots: number): number;
-  healEntry(o: { traceparentOrB3: string; tracestate?: string | null; timeMs: bigint; id: string; lookupId?: string; corruptAt?: number }): HealEntryView;
+  healEntry(o: { traceparentOrB3: string; tracestate?: string | null; timeMs: bigint; id: string; lookupId?: string; corruptAt?: number; alias?: string }): HealEntryView;
+  /** Whether a healed-trace alias header value is well-formed (32 lower-hex digits, not all zero). */
+  healAliasValid(v: string): boolean;
 }
 
-export interface HealEntryView { status: 'ok' | 'other-key' | 'corrupt'; length: number; context?: ParsedContextView; format?: number; timeMs?: number; tracestate?: string }
+export interface HealEntryView { status: 'ok' | 'other-key' | 'corrupt'; length: number; context?: ParsedContextView; format?: number; timeMs?: number; tracestate?: string; alias?: string }
 
 export async function loadPureWasm(): Promise<PureWasm> {
   const { exports } = await instantiate<Exports>(readFileSync(wasmPath), {});
@@ -125,7 +127,15 @@ export async function loadPureWasm(): Promise<PureWasm> {
     memoryBytes: () => (e.memory as { buffer: ArrayBuffer }).buffer.byteLength,
     healKey: (id) => call(e.healKey, [id]),
     healSlot: (id, slots) => e.healSlot(...[id].map((v) => e.__pin(e.__newString(v))), slots) as number,
-    healEntry: (o) => json(e.healEntry, [o.traceparentOrB3, o.tracestate ?? null, o.timeMs, o.id, o.lookupId ?? o.id, o.corruptAt ?? -1]),
+    healEntry: (o) => json(e.healEntry, [o.traceparentOrB3, o.tracestate ?? null, o.timeMs, o.id, o.lookupId ?? o.id, o.corruptAt ?? -1, o.alias ?? '']),
+    healAliasValid: (v) => {
+      const p = e.__pin(e.__newString(v));
+      try {
+        return e.healAliasValid(p) !== 0;
+      } finally {
+        e.__unpin(p);
+      }
+    },
   };
 }
 

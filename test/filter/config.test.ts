@@ -72,7 +72,7 @@ describe('plugin configuration (real .wasm)', () => {
     const again = host.configure();
     expect(first.hostCalls.proxy_define_metric ?? 0).toBe(0); // defined at the first configure
     expect(again.hostCalls.proxy_define_metric ?? 0).toBe(0);
-    expect(Object.keys(host.metricValues()).filter((k) => k.startsWith('meshtrace_')).length).toBe(13);
+    expect(Object.keys(host.metricValues()).filter((k) => k.startsWith('meshtrace_')).length).toBe(14);
   });
 
   it('a refused reconfiguration leaves the previous configuration in force', () => {

@@ -115,17 +115,19 @@ describe('healing torn traces (real .wasm)', () => {
     expect(s.host.sharedData.size).toBe(1);
   });
 
-  it('an outbound request that arrived with a valid context is never touched (and nothing is looked up)', () => {
+  it('an outbound request that arrived with a valid context keeps it: looked up only for an alias, and this ID has none', () => {
     const s = sidecar();
     s.inbound([['traceparent', TP], ['x-request-id', ID]]);
     const own = `00-${'2'.repeat(32)}-${'3'.repeat(16)}-00`;
     for (const headers of [[['traceparent', own]], [['b3', `${'2'.repeat(32)}-${'3'.repeat(16)}-0`]], [['x-b3-traceid', '2'.repeat(32)], ['x-b3-spanid', '3'.repeat(16)]]] as HeaderList[]) {
       const out = s.outbound([...headers, ['x-request-id', ID]]);
-      expect(out.hostCalls.proxy_get_shared_data ?? 0).toBe(0);
+      expect(out.hostCalls.proxy_get_shared_data).toBe(1);
       expect(values(out.requestHeaders, 'x-meshtrace-healed')).toEqual([]);
+      expect(values(out.requestHeaders, 'x-meshtrace-healed-trace')).toEqual([]);
       expect(contextOf(out.requestHeaders).traceparent).toBe(headers[0]![0] === 'traceparent' ? own : `00-${'2'.repeat(32)}-${'3'.repeat(16)}-00`);
     }
     expect(heal(s.host)).toEqual({ healed: 0n, misses: 0n, expired: 0n });
+    expect(s.host.metric('meshtrace_heal_aliased_total')?.value).toBe(0n);
   });
 
   it.each(['not-a-uuid', '', 'f81d4fae7dec41d0a76500a0c91e6bf6', 'f81d4fae-7dec-41d0-a765-00a0c91e6bfg', `${ID},${ID}`])(
@@ -216,7 +218,7 @@ describe('healing torn traces (real .wasm)', () => {
       const r = s.host.request(req);
       expect(r.hostCallCount).toBeLessThanOrEqual(i % 2 === 0 ? 8 : 6);
       if (i % 2 === 0) expect(r.hostCalls.proxy_set_shared_data).toBe(1); // inbound: one more, to remember
-      else expect(r.hostCalls.proxy_get_shared_data ?? 0).toBe(0); // outbound with a context: none
+      else expect(r.hostCalls.proxy_get_shared_data).toBe(1); // outbound with a context: one more, for the alias
     }
     // the torn outbound request: the realistic one without its context
     const torn = realisticRequest(1);
@@ -265,5 +267,112 @@ describe('healing torn traces (real .wasm)', () => {
     // the newest ID is still healed
     const last = `${hex(99_999, 8)}-7dec-41d0-a765-${hex(99_999 * 7919, 12)}`;
     expect(values(s.outbound([['x-request-id', last]]).requestHeaders, 'traceparent')).toEqual([`00-${hex(100_000, 32)}-${S}-01`]);
+  });
+});
+
+/**
+ * The healed trace's alias (x-meshtrace-healed-trace): Envoy's own span of a healed outbound
+ * request is in a new trace (it started before the filter ran), so the filter names the healed
+ * trace in a header that Telemetry customTags record on that span and on the callee's inbound
+ * span; the callee's filter remembers it with the context, and stamps it again on the requests
+ * that continue the request. Trusted only from another sidecar (the request came over mutual TLS:
+ * Envoy left x-forwarded-client-cert on it), never at gateways or waypoints.
+ */
+describe('the healed trace\'s alias (real .wasm)', () => {
+  const ALIAS = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const XFCC: [string, string] = ['x-forwarded-client-cert', 'By=spiffe://cluster.local/ns/default/sa/reviews;Hash=0a1b;Subject="";URI=spiffe://cluster.local/ns/default/sa/productpage'];
+  const T2 = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+  const S2 = '1234123412341234';
+  const alias = (headers: HeaderList) => values(headers, 'x-meshtrace-healed-trace');
+  const aliased = (h: ProxyWasmHost) => {
+    h.tick();
+    return h.metric('meshtrace_heal_aliased_total')?.value;
+  };
+
+  it('a healed outbound request carries the healed trace ID (a 64-bit B3 trace ID zero-padded)', () => {
+    const s = sidecar();
+    s.inbound([['traceparent', TP], ['x-request-id', ID]]);
+    expect(alias(s.outbound([['x-request-id', ID]]).requestHeaders)).toEqual([T]);
+    const b3 = sidecar();
+    b3.inbound([['x-b3-traceid', T.slice(16)], ['x-b3-spanid', S], ['x-b3-sampled', '1'], ['x-request-id', ID]]);
+    expect(alias(b3.outbound([['x-request-id', ID]]).requestHeaders)).toEqual([`${'0'.repeat(16)}${T.slice(16)}`]);
+  });
+
+  it('inbound over mutual TLS: the alias goes on to the application and is remembered with the context', () => {
+    const s = sidecar();
+    // the callee of a healed request: Envoy's span continued traceparent T2, the alias names T1
+    const inb = s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
+    expect(alias(inb.requestHeaders)).toEqual([ALIAS]);
+    expect(inb.hostCallCount).toBeLessThanOrEqual(8); // trusting it costs no host call
+    // a further torn hop heals with the same alias, not with the remembered context's trace
+    const torn = s.outbound([['x-request-id', ID]]);
+    expect(values(torn.requestHeaders, 'traceparent')).toEqual([`00-${T2}-${S2}-01`]);
+    expect(alias(torn.requestHeaders)).toEqual([ALIAS]);
+    expect(heal(s.host).healed).toBe(1n);
+  });
+
+  it.each([
+    ['continues the remembered trace (OpenTelemetry tracer: the callee\'s span is in T2)', `00-${T2}-${'5'.repeat(16)}-01`],
+    ['continues the alias trace itself (Zipkin tracer: traceparent kept T1 beside X-B3-*)', `00-${ALIAS}-${'5'.repeat(16)}-01`],
+    ['is in another trace (Zipkin tracer: an application continued X-B3-*, Envoy\'s T2, while the filter remembered traceparent)', `00-${'7'.repeat(32)}-${'5'.repeat(16)}-01`],
+  ])('an outbound request of an aliased request with its own context that %s: alias stamped, context kept', (_name, traceparent) => {
+    const s = sidecar();
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
+    const out = s.outbound([['traceparent', traceparent], ['x-request-id', withVersion(ID, '9')]]);
+    expect(values(out.requestHeaders, 'traceparent')).toEqual([traceparent]); // its context is never changed
+    expect(alias(out.requestHeaders)).toEqual([ALIAS]);
+    expect(values(out.requestHeaders, 'x-meshtrace-healed')).toEqual([]);
+    expect(out.hostCallCount).toBeLessThanOrEqual(6);
+    expect(aliased(s.host)).toBe(1n);
+  });
+
+  it('an outbound request with its own context of a request that carried no alias, or of another request: no alias', () => {
+    const s = sidecar();
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC]);
+    expect(alias(s.outbound([['traceparent', TP], ['x-request-id', ID]]).requestHeaders)).toEqual([]);
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
+    expect(alias(s.outbound([['traceparent', TP], ['x-request-id', 'a81d4fae-7dec-41d0-a765-00a0c91e6bf6']]).requestHeaders)).toEqual([]);
+    expect(aliased(s.host)).toBe(0n);
+  });
+
+  const forged: Array<[string, object, object, HeaderList]> = [
+    ['an inbound request without the client certificate (plaintext: not from a sidecar)', {}, {}, [['x-meshtrace-healed-trace', ALIAS]]],
+    ['a gateway (gateway: true), even with a client certificate', { gateway: true }, {}, [XFCC, ['x-meshtrace-healed-trace', ALIAS]]],
+    ['a gateway by node id', {}, { properties: { 'xds.node': { id: 'router~10.0.0.1~istio-ingressgateway-5d8f.istio-system~istio-system.svc.cluster.local' } } }, [XFCC, ['x-meshtrace-healed-trace', ALIAS]]],
+    ['a waypoint by node id', {}, { properties: { 'xds.node': { id: 'waypoint~10.0.0.9~waypoint-6c7d.bookinfo~bookinfo.svc.cluster.local' } } }, [XFCC, ['x-meshtrace-healed-trace', ALIAS]]],
+    ['a malformed value', {}, {}, [XFCC, ['x-meshtrace-healed-trace', ALIAS.toUpperCase()]]],
+    ['an all-zero trace ID', {}, {}, [XFCC, ['x-meshtrace-healed-trace', '0'.repeat(32)]]],
+    ['the header twice', {}, {}, [XFCC, ['x-meshtrace-healed-trace', ALIAS], ['x-meshtrace-healed-trace', ALIAS]]],
+  ];
+  it.each(forged)('never trusted: %s (removed, not remembered)', (_name, pluginConfig, options, extra) => {
+    const s = sidecar(pluginConfig);
+    const h = s.vm(options as HostOptions);
+    const inb = s.inbound([['traceparent', TP], ['x-request-id', ID], ...extra], h);
+    expect(alias(inb.requestHeaders)).toEqual([]);
+    // what was remembered carries no alias: a torn outbound request (read back by a sidecar
+    // plugin sharing the store) gets the remembered trace
+    const torn = sidecar({}, s.shared).outbound([['x-request-id', ID]]);
+    expect(alias(torn.requestHeaders)).toEqual([T]);
+  });
+
+  it('outbound, the header is the filter\'s alone: an application\'s is removed unless the filter stamps the same', () => {
+    const s = sidecar();
+    const out = s.outbound([['traceparent', TP], ['x-request-id', ID], ['x-meshtrace-healed-trace', ALIAS]]);
+    expect(alias(out.requestHeaders)).toEqual([]);
+    s.inbound([['traceparent', `00-${T2}-${S2}-01`], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]);
+    const forwarded = s.outbound([['traceparent', `00-${T2}-${'5'.repeat(16)}-01`], ['x-request-id', ID], ['x-meshtrace-healed-trace', ALIAS]]);
+    expect(forwarded.requestHeaderBytes.filter(([k]) => k.toString() === 'x-meshtrace-healed-trace').length).toBe(1);
+    expect(alias(forwarded.requestHeaders)).toEqual([ALIAS]);
+  });
+
+  it('healed_trace_header renames the header; heal: false still keeps a trusted inbound alias and stamps none', () => {
+    const s = sidecar({ healed_trace_header: 'x-trace-alias' });
+    s.inbound([['traceparent', TP], ['x-request-id', ID]]);
+    const out = s.outbound([['x-request-id', ID], ['x-meshtrace-healed-trace', 'not ours, kept']]);
+    expect(values(out.requestHeaders, 'x-trace-alias')).toEqual([T]);
+    expect(values(out.requestHeaders, 'x-meshtrace-healed-trace')).toEqual(['not ours, kept']);
+    const off = sidecar({ heal: false });
+    expect(alias(off.inbound([['traceparent', TP], ['x-request-id', ID], XFCC, ['x-meshtrace-healed-trace', ALIAS]]).requestHeaders)).toEqual([ALIAS]);
+    expect(alias(off.outbound([['traceparent', TP], ['x-request-id', ID], ['x-meshtrace-healed-trace', ALIAS]]).requestHeaders)).toEqual([]);
   });
 });

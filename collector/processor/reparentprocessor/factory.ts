@@ -1,5 +1,6 @@
 /**
- * Factory of the `reparent` processor: healed CLIENT spans under their SERVER span.
+ * Factory of the `reparent` processor: healed CLIENT spans under their SERVER span, a healed
+ * request's own trace joined to the healed trace.
  */
 import client from 'prom-client';
 import type { Factory, TraceConsumer } from '../../component/component.js';
@@ -11,6 +12,9 @@ const SPANS_METRIC = 'meshtrace_processor_reparent_spans_total';
 const PENDING_METRIC = 'meshtrace_processor_reparent_pending_spans';
 const SERVERS_METRIC = 'meshtrace_processor_reparent_server_spans';
 const FORGOTTEN_METRIC = 'meshtrace_processor_reparent_server_spans_forgotten_total';
+const ALIAS_SPANS_METRIC = 'meshtrace_processor_reparent_trace_alias_spans_total';
+const ALIASES_METRIC = 'meshtrace_processor_reparent_trace_aliases';
+const ALIASES_FORGOTTEN_METRIC = 'meshtrace_processor_reparent_trace_aliases_forgotten_total';
 
 /** One metric of each name per registry, shared by every `reparent/<name>` instance (label `processor`). */
 function metric<T>(metrics: CollectorMetrics, name: string, make: () => T): T {
@@ -44,14 +48,37 @@ export function reparentObserver(metrics: CollectorMetrics, processor: string): 
     labelNames: ['processor'] as const,
     registers,
   }));
+  const aliasSpans = metric(metrics, ALIAS_SPANS_METRIC, () => new client.Counter({
+    name: ALIAS_SPANS_METRIC,
+    help: 'Spans moved into the healed trace their trace belongs to, by outcome: tagged (by their own meshtrace.healed_trace), learned (by an alias learned from another span), matched (a healed span put under its SERVER span in another trace); and passed_before_alias: spans not moved because they went out before their trace\'s alias was known (an estimate).',
+    labelNames: ['processor', 'outcome'] as const,
+    registers,
+  }));
+  const aliases = metric(metrics, ALIASES_METRIC, () => new client.Gauge({
+    name: ALIASES_METRIC,
+    help: 'Trace aliases (a healed request\'s own trace → the healed trace) remembered (bounded by max_trace_aliases).',
+    labelNames: ['processor'] as const,
+    registers,
+  }));
+  const aliasesForgotten = metric(metrics, ALIASES_FORGOTTEN_METRIC, () => new client.Counter({
+    name: ALIASES_FORGOTTEN_METRIC,
+    help: 'Trace aliases forgotten before trace_alias_ttl because max_trace_aliases was reached (later spans of those traces stay apart; raise it if this grows).',
+    labelNames: ['processor'] as const,
+    registers,
+  }));
   let lastForgotten = 0;
+  let lastAliasesForgotten = 0;
   return {
     outcome: (outcome, count) => spans.inc({ processor, outcome }, count),
-    sizes: (p, s, f) => {
+    aliasSpans: (outcome, count) => aliasSpans.inc({ processor, outcome }, count),
+    sizes: (p, s, f, a, af) => {
       pending.set({ processor }, p);
       servers.set({ processor }, s);
+      aliases.set({ processor }, a);
       if (f > lastForgotten) forgotten.inc({ processor }, f - lastForgotten);
       lastForgotten = f;
+      if (af > lastAliasesForgotten) aliasesForgotten.inc({ processor }, af - lastAliasesForgotten);
+      lastAliasesForgotten = af;
     },
   };
 }

@@ -7,7 +7,7 @@ const TRACE = Buffer.from('5a3f8c1e9b2d4f7a0c6e1b3d5f7a9c2e', 'hex');
 const NODE = 'sidecar~10.244.0.25~productpage-v1-6f89b6c557-sg2bc.bookinfo~bookinfo.svc.cluster.local';
 
 function key(requestId: string, traceId = TRACE, nodeId = NODE): RequestKey {
-  return { hash: requestKeyHash(traceId, requestId), traceId, nodeId, requestId };
+  return { hash: requestKeyHash(requestId), traceId, nodeId, requestId };
 }
 
 function server(k: RequestKey, id: Uint8Array, startNs: number, endNs: number, expiresAt: number) {
@@ -23,6 +23,19 @@ function pending(requestId: string, startNs: number, expiresAt: number, n = 1): 
 }
 
 describe('ServerIndex', () => {
+  it('a UUID request ID matches across traces (Envoy started the healed span in a trace of its own); any other only in the same trace', () => {
+    const uuid = '7c1f0a9e-4b7d-9a51-8d2e-0b6f3c2a1d90';
+    const idx = new ServerIndex(10);
+    idx.remember(server(key(uuid), spanId(1), 100, 200, 1000));
+    idx.remember(server(key('not-a-uuid'), spanId(2), 100, 200, 1000));
+    const otherTrace = Buffer.from(TRACE);
+    otherTrace[0] ^= 0xff;
+    expect(idx.find(key('7c1f0a9e-4b7d-4a51-8d2e-0b6f3c2a1d90', otherTrace), 150, false)?.s1).toBe(1);
+    expect(idx.find(key('not-a-uuid', otherTrace), 150, true)).toBeUndefined();
+    expect(idx.find(key('not-a-uuid'), 150, false)?.s1).toBe(2);
+    expect(idx.find(key(uuid, otherTrace, 'sidecar~other'), 150, true)).toBeUndefined();
+  });
+
   it('finds the latest SERVER span running when the healed span started; optionally the latest started before it', () => {
     const idx = new ServerIndex(10);
     idx.remember(server(key('r'), spanId(1), 100, 200, 1000)); // running at 150

@@ -5,13 +5,14 @@
  *   arrive after their SERVER span;
  * - PendingSpans: healed CLIENT spans waiting for their SERVER span.
  *
- * Both are keyed by requestKeyHash (a bucket per hash, confirmed by comparing the parts) and
- * kept in arrival order, so expiry and the size bound drop the oldest first. Entries keep copies
+ * Both are keyed by requestKeyHash (a bucket per hash, confirmed by comparing the parts: the same
+ * node and request ID, and the same trace unless the request ID is a UUID — see request-key.ts)
+ * and kept in arrival order, so expiry and the size bound drop the oldest first. Entries keep copies
  * of what they need, never the decoded request they came from (protobufjs decodes IDs as views
  * into the request buffer, which would stay alive with them).
  */
 import type { InstrumentationScope, Resource, Span } from '../../pdata/model.js';
-import { idHigh, idLow, sameRequestId } from './request-key.js';
+import { idHigh, idLow, isUuidRequestId, sameRequestId } from './request-key.js';
 
 /** The identity of a request at one proxy, as read from a span. */
 export interface RequestKey {
@@ -62,7 +63,8 @@ export interface PendingEntry {
   removed: boolean;
 }
 
-function word(id: Uint8Array, at: number): number {
+/** Four bytes of an ID as a big-endian unsigned 32-bit number. */
+export function word(id: Uint8Array, at: number): number {
   return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) >>> 0;
 }
 
@@ -84,18 +86,31 @@ export function serverEntry(hash: number, t: Uint8Array, nodeId: string, request
   };
 }
 
+/**
+ * The same request at the same proxy: same node and request ID (index 14 aside); in any trace
+ * when the ID is a UUID, else in the same trace.
+ */
+function sameRequest(e: ServerEntry, nodeId: string, requestId: string, traceId: Uint8Array): boolean {
+  return e.nodeId === nodeId && sameRequestId(e.requestId, requestId) && (isUuidRequestId(requestId) || sameTrace(traceId, e));
+}
+
 function serverMatches(e: ServerEntry, key: RequestKey): boolean {
-  const t = key.traceId;
-  return (
-    e.hash === key.hash &&
-    t.length === 16 &&
-    e.t0 === word(t, 0) &&
-    e.t1 === word(t, 4) &&
-    e.t2 === word(t, 8) &&
-    e.t3 === word(t, 12) &&
-    e.nodeId === key.nodeId &&
-    sameRequestId(e.requestId, key.requestId)
-  );
+  return e.hash === key.hash && sameRequest(e, key.nodeId, key.requestId, key.traceId);
+}
+
+/** The SERVER span's trace ID as bytes (a new array: for the rare span moved into it). */
+export function serverTraceId(e: ServerEntry): Uint8Array {
+  const b = Buffer.allocUnsafe(16);
+  b.writeUInt32BE(e.t0, 0);
+  b.writeUInt32BE(e.t1, 4);
+  b.writeUInt32BE(e.t2, 8);
+  b.writeUInt32BE(e.t3, 12);
+  return b;
+}
+
+/** Whether trace ID t is the SERVER span's. */
+export function isServerTrace(t: Uint8Array, e: ServerEntry): boolean {
+  return sameTrace(t, e);
 }
 
 /** A span that started at `startNs` during the SERVER span (same proxy, same clock). */
@@ -104,7 +119,7 @@ export function serverContains(e: ServerEntry, startNs: number): boolean {
 }
 
 /** A FIFO of items with lazy removal from the front; compacts itself so memory stays bounded. */
-class Fifo<T> {
+export class Fifo<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
 
@@ -201,14 +216,25 @@ export class ServerIndex {
   }
 
   private drop(e: ServerEntry): void {
-    let prev: ServerEntry | undefined;
-    for (let x = this.buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
-      if (x !== e) continue;
-      if (prev) prev.next = x.next;
-      else if (x.next) this.buckets.set(e.hash, x.next);
-      else this.buckets.delete(e.hash);
-      return;
-    }
+    unlink(this.buckets, e);
+  }
+}
+
+/** An entry of a hash-chained map: buckets hold the first entry of each hash, entries link on. */
+export interface Chained<T> {
+  hash: number;
+  next: T | undefined;
+}
+
+/** Takes `e` out of its bucket's chain. */
+export function unlink<T extends Chained<T>>(buckets: Map<number, T>, e: T): void {
+  let prev: T | undefined;
+  for (let x = buckets.get(e.hash); x !== undefined; prev = x, x = x.next) {
+    if (x !== e) continue;
+    if (prev) prev.next = x.next;
+    else if (x.next) buckets.set(e.hash, x.next);
+    else buckets.delete(e.hash);
+    return;
   }
 }
 
@@ -242,7 +268,7 @@ export class PendingSpans {
     if (!bucket) return [];
     const out: PendingEntry[] = [];
     for (const e of bucket) {
-      if (e.nodeId === server.nodeId && sameRequestId(e.requestId, server.requestId) && serverContains(server, e.startNs) && sameTrace(e.span.traceId, server)) {
+      if (sameRequest(server, e.nodeId, e.requestId, e.span.traceId) && serverContains(server, e.startNs)) {
         out.push(e);
       }
     }

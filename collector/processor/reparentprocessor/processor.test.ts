@@ -7,8 +7,10 @@ import { CollectorMetrics } from '../../telemetry/metrics.js';
 import { RecordingExporter } from '../../service/testkit.js';
 import { defaultReparentConfig, type ReparentConfig } from './config.js';
 import { reparentObserver, reparentProcessorFactory } from './factory.js';
-import { ORIGINAL_PARENT_ATTRIBUTE, ReparentProcessor } from './processor.js';
-import { GATEWAY_SPAN, ID, request, SPANS, type SpanName } from '../../../test/fixtures/healed/request.js';
+import { ORIGINAL_PARENT_ATTRIBUTE, ORIGINAL_TRACE_ATTRIBUTE, ReparentProcessor } from './processor.js';
+import {
+  GATEWAY_SPAN, ID, request, SPANS, TORN_ID, TORN_TRACE, TRACE, tornRequest, type SpanName, type TornName,
+} from '../../../test/fixtures/healed/request.js';
 
 const never = new AbortController().signal;
 
@@ -145,14 +147,19 @@ describe('spans of another pod or another request are left alone', () => {
     expect(await metric(metrics, 'meshtrace_processor_reparent_spans_total', { outcome: 'unmatched' })).toBe(1);
   });
 
-  it('a healed span of another trace is not put under this trace\'s SERVER span', async () => {
+  it('a healed span of another trace with a request ID that is not a UUID is not put under this trace\'s SERVER span', async () => {
     const { p, sink, advance } = setup({ waitMs: 1000 });
+    const server = request('server');
     const other = request('toDetails');
+    for (const td of [server, other]) {
+      for (const kv of td.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes) if (kv.key === 'guid:x-request-id') kv.value = { stringValue: 'req-42' };
+    }
     other.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
-    await p.consumeTraces(request('server'));
+    await p.consumeTraces(server);
     await p.consumeTraces(other);
     await advance(1000);
     expect(parentOf(delivered(sink).get(ID.toDetails))).toBe(GATEWAY_SPAN);
+    expect(idToHex(delivered(sink).get(ID.toDetails)!.traceId)).toBe('0123456789abcdef0123456789abcdef');
   });
 
   it('a SERVER span that started after the healed span is not its parent; at the end of the wait one that ended before it is (a call after answering)', async () => {
@@ -301,6 +308,161 @@ describe('nothing lost', () => {
     await advance(100);
     expect(p.pendingSpans).toBe(0);
     expect(sink.spans).toBe(1);
+  });
+});
+
+describe('across traces: a healed request\'s own trace joins the healed trace', () => {
+  const traceOf = (sp: Span | undefined): string => idToHex(sp?.traceId);
+  const aliasMetric = (metrics: CollectorMetrics, outcome: string) => metric(metrics, 'meshtrace_processor_reparent_trace_alias_spans_total', { outcome });
+
+  /** The healed call and everything below it in TRACE, the call under productpage's SERVER span. */
+  function expectJoined(sink: RecordingExporter): void {
+    const out = delivered(sink);
+    for (const name of ['toReviews', 'reviewsServer', 'reviewsApp'] as TornName[]) {
+      expect(traceOf(out.get(TORN_ID[name])), name).toBe(TRACE);
+      expect(attr(out.get(TORN_ID[name])!, ORIGINAL_TRACE_ATTRIBUTE), name).toBe(TORN_TRACE);
+    }
+    expect(parentOf(out.get(TORN_ID.toReviews))).toBe(ID.server);
+    expect(attr(out.get(TORN_ID.toReviews)!, ORIGINAL_PARENT_ATTRIBUTE)).toBeUndefined(); // it was a root: no parent to keep
+    expect(parentOf(out.get(TORN_ID.reviewsServer))).toBe(TORN_ID.toReviews);
+    expect(parentOf(out.get(TORN_ID.reviewsApp))).toBe(TORN_ID.reviewsServer);
+    expect(traceOf(out.get(ID.server))).toBe(TRACE);
+  }
+
+  // Every order in which the tagged spans come first or with their trace's first span: all joined.
+  const orders: TornName[][] = [['toReviews', 'reviewsServer', 'reviewsApp'], ['reviewsServer', 'reviewsApp', 'toReviews'], ['reviewsServer', 'toReviews', 'reviewsApp']];
+  it.each(orders.map((o) => [o.join(' → '), o] as const))('%s (productpage\'s SERVER span last): one trace, the right tree', async (_label, order) => {
+    const { p, sink, metrics } = setup();
+    for (const name of order) await p.consumeTraces(tornRequest(name));
+    await p.consumeTraces(request('server'));
+    expectJoined(sink);
+    expect(p.pendingSpans).toBe(0);
+    expect(p.traceAliases).toBe(1);
+    expect(await aliasMetric(metrics, 'tagged')).toBe(2);
+    expect(await aliasMetric(metrics, 'learned')).toBe(1);
+    expect(await aliasMetric(metrics, 'passed_before_alias')).toBe(0);
+  });
+
+  it('the application span first, alone: it went out before the alias was known (counted); the rest is joined', async () => {
+    const { p, sink, metrics } = setup();
+    await p.consumeTraces(tornRequest('reviewsApp'));
+    await p.consumeTraces(tornRequest('reviewsServer', 'toReviews'));
+    await p.consumeTraces(request('server'));
+    const out = delivered(sink);
+    expect(traceOf(out.get(TORN_ID.reviewsApp))).toBe(TORN_TRACE);
+    expect(traceOf(out.get(TORN_ID.reviewsServer))).toBe(TRACE);
+    expect(parentOf(out.get(TORN_ID.toReviews))).toBe(ID.server);
+    expect(await aliasMetric(metrics, 'passed_before_alias')).toBe(1);
+  });
+
+  it('in one export, the untagged span before the tagged ones moves too (and is not counted as gone)', async () => {
+    const { p, sink, metrics } = setup();
+    await p.consumeTraces(tornRequest('reviewsApp', 'server', 'reviewsServer', 'toReviews'));
+    expectJoined(sink);
+    expect(sink.received.length).toBe(1);
+    expect(await aliasMetric(metrics, 'passed_before_alias')).toBe(0);
+    expect(await aliasMetric(metrics, 'learned')).toBe(1);
+  });
+
+  it('without the healed_trace tag, the healed span matched to its SERVER span in another trace teaches the alias', async () => {
+    for (const serverFirst of [true, false]) {
+      const { p, sink, metrics } = setup();
+      if (serverFirst) await p.consumeTraces(request('server'));
+      await p.consumeTraces(tornRequest('toReviewsUntagged'));
+      if (!serverFirst) {
+        expect(p.pendingSpans).toBe(1);
+        await p.consumeTraces(request('server'));
+      }
+      const reviews = tornRequest('reviewsServer', 'reviewsApp');
+      for (const kv of reviews.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes) if (kv.key === 'meshtrace.healed_trace') kv.key = 'untagged';
+      await p.consumeTraces(reviews);
+      expectJoined(sink);
+      expect(await aliasMetric(metrics, 'matched')).toBe(1);
+      expect(await aliasMetric(metrics, 'learned')).toBe(2);
+      expect(await aliasMetric(metrics, 'passed_before_alias')).toBe(0);
+    }
+  });
+
+  it('a held healed span whose trace is aliased while it waits goes out in the healed trace', async () => {
+    const { p, sink, advance } = setup({ waitMs: 1000 });
+    const held = tornRequest('toReviewsUntagged');
+    for (const kv of held.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes) if (kv.key === 'guid:x-request-id') kv.value = { stringValue: 'f00dcafe-0000-4000-8000-000000000000' };
+    await p.consumeTraces(held);
+    expect(p.pendingSpans).toBe(1);
+    await p.consumeTraces(tornRequest('reviewsServer')); // teaches T2 → TRACE
+    await advance(1000);
+    expect(traceOf(delivered(sink).get(TORN_ID.toReviews))).toBe(TRACE);
+  });
+
+  it('chains: T3 → T2 learned first, T2 → T1 later: T3\'s later spans go to T1', async () => {
+    const { p, sink } = setup();
+    const T3 = '33333333333333333333333333333333';
+    const deeper = tornRequest('reviewsApp');
+    const d = deeper.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    d.traceId = Buffer.from(T3, 'hex');
+    d.kind = 3;
+    d.attributes.push({ key: 'meshtrace.healed_trace', value: { stringValue: TORN_TRACE } });
+    await p.consumeTraces(deeper);
+    await p.consumeTraces(tornRequest('reviewsServer'));
+    const later = tornRequest('reviewsApp');
+    const l = later.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    l.traceId = Buffer.from(T3, 'hex');
+    l.spanId = Buffer.from('9999999999999999', 'hex');
+    await p.consumeTraces(later);
+    expect(traceOf(delivered(sink).get('9999999999999999'))).toBe(TRACE);
+  });
+
+  it.each([
+    ['upper-case hex', TRACE.toUpperCase(), TRACE],
+    ['too short', TRACE.slice(1), TORN_TRACE],
+    ['all zero', '0'.repeat(32), TORN_TRACE],
+    ['not hex', `${TRACE.slice(1)}z`, TORN_TRACE],
+    ['its own trace', TORN_TRACE, TORN_TRACE],
+  ])('a healed_trace tag that is %s: the span ends up in %s', async (_name, value, want) => {
+    const { p, sink } = setup();
+    const td = tornRequest('reviewsServer');
+    for (const kv of td.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes) if (kv.key === 'meshtrace.healed_trace') kv.value = { stringValue: value };
+    await p.consumeTraces(td);
+    expect(traceOf(delivered(sink).get(TORN_ID.reviewsServer))).toBe(want);
+  });
+
+  it('spans of other traces pass untouched byte for byte while aliases are known', async () => {
+    const { p, sink } = setup();
+    await p.consumeTraces(tornRequest('reviewsServer'));
+    const td = request('otherPod', 'otherRequest');
+    const before = Buffer.from(encodeTraceRequest(td));
+    await p.consumeTraces(td);
+    expect(Buffer.from(encodeTraceRequest(sink.received.at(-1)!)).equals(before)).toBe(true);
+  });
+
+  it('at most max_trace_aliases, the oldest forgotten (counted); an alias is kept trace_alias_ttl after it was last confirmed', async () => {
+    const { p, metrics, advance } = setup({ maxTraceAliases: 3, traceAliasTtlMs: 10_000 });
+    for (let i = 0; i < 5; i++) {
+      const td = tornRequest('reviewsServer');
+      td.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = Buffer.from((i + 1).toString(16).padStart(32, '0'), 'hex');
+      await p.consumeTraces(td);
+      expect(p.traceAliases).toBeLessThanOrEqual(3);
+    }
+    expect(await metric(metrics, 'meshtrace_processor_reparent_trace_aliases_forgotten_total', { processor: 'reparent' })).toBe(2);
+    expect(await metric(metrics, 'meshtrace_processor_reparent_trace_aliases', { processor: 'reparent' })).toBe(3);
+    await advance(6_000);
+    const again = tornRequest('reviewsServer'); // confirms the alias of trace 5
+    again.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = Buffer.from((5).toString(16).padStart(32, '0'), 'hex');
+    await p.consumeTraces(again);
+    await advance(5_000); // 11 s: traces 3 and 4 are over, 5 was confirmed at 6 s
+    expect(p.traceAliases).toBe(1);
+    await advance(5_000);
+    expect(p.traceAliases).toBe(0);
+  });
+
+  it('stays bounded over a long run of distinct healed traces', async () => {
+    const { p } = setup({ maxTraceAliases: 100 });
+    for (let i = 0; i < 5_000; i++) {
+      const td = tornRequest('reviewsServer');
+      td.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = Buffer.from((i + 1).toString(16).padStart(32, '0'), 'hex');
+      await p.consumeTraces(td);
+    }
+    expect(p.traceAliases).toBe(100);
   });
 });
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import Long from 'long';
 import type { AnyValue } from '../../pdata/model.js';
-import { isHealedValue, isUsableRequestId, requestKeyHash, sameRequestId } from './request-key.js';
+import { isHealedValue, isUsableRequestId, isUuidRequestId, requestKeyHash, sameRequestId } from './request-key.js';
 
-const TRACE = Buffer.from('5a3f8c1e9b2d4f7a0c6e1b3d5f7a9c2e', 'hex');
 const ID = '7c1f0a9e-4b7d-9a51-8d2e-0b6f3c2a1d90';
 
 describe('sameRequestId: equal but for index 14 (Envoy\'s trace decision), hex in any case', () => {
@@ -26,21 +25,28 @@ describe('sameRequestId: equal but for index 14 (Envoy\'s trace decision), hex i
 });
 
 describe('requestKeyHash', () => {
-  it('agrees wherever sameRequestId does, and depends on the trace and the request', () => {
-    const h = requestKeyHash(TRACE, ID);
-    expect(requestKeyHash(TRACE, '7c1f0a9e-4b7d-4a51-8d2e-0b6f3c2a1d90')).toBe(h);
-    expect(requestKeyHash(TRACE, ID.toUpperCase())).toBe(h);
-    expect(requestKeyHash(TRACE, '7c1f0a9e-4b7d-9a51-8d2e-0b6f3c2a1d91')).not.toBe(h);
-    const other = Buffer.from(TRACE);
-    other[15] ^= 1;
-    expect(requestKeyHash(other, ID)).not.toBe(h);
+  it('agrees wherever sameRequestId does, and depends on the request only (a healed span and its SERVER span may be in two traces)', () => {
+    const h = requestKeyHash(ID);
+    expect(requestKeyHash('7c1f0a9e-4b7d-4a51-8d2e-0b6f3c2a1d90')).toBe(h);
+    expect(requestKeyHash(ID.toUpperCase())).toBe(h);
+    expect(requestKeyHash('7c1f0a9e-4b7d-9a51-8d2e-0b6f3c2a1d91')).not.toBe(h);
     expect(Number.isInteger(h) && h >= 0 && h < 2 ** 32).toBe(true);
   });
 
   it('spreads 100,000 distinct requests over nearly as many hashes (the buckets stay short)', () => {
     const hashes = new Set<number>();
-    for (let i = 0; i < 100_000; i++) hashes.add(requestKeyHash(TRACE, `7c1f0a9e-4b7d-9a51-8d2e-${i.toString(16).padStart(12, '0')}`));
+    for (let i = 0; i < 100_000; i++) hashes.add(requestKeyHash(`7c1f0a9e-4b7d-9a51-8d2e-${i.toString(16).padStart(12, '0')}`));
     expect(hashes.size).toBeGreaterThan(99_990);
+  });
+});
+
+describe('isUuidRequestId: the IDs matched across traces', () => {
+  it.each([
+    [ID, true], [ID.toUpperCase(), true], ['00000000-0000-0000-0000-000000000000', true],
+    [ID.replaceAll('-', ''), false], [`${ID}0`, false], ['7c1f0a9e-4b7d-9a51-8d2e-0b6f3c2a1d9g', false],
+    ['7c1f0a9e_4b7d-9a51-8d2e-0b6f3c2a1d90', false], ['req-1', false], ['', false],
+  ] as [string, boolean][])('%j → %j', (v, want) => {
+    expect(isUuidRequestId(v)).toBe(want);
   });
 });
 

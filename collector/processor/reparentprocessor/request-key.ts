@@ -1,9 +1,11 @@
 /**
- * What ties a healed CLIENT span to the SERVER span it belongs under: the same trace, the same
- * proxy (`node_id`) and the same request (`guid:x-request-id`, the tag Envoy puts on every
- * span). Pure functions, no allocation: the processor keys its memories by a 32-bit hash of the
- * trace and the request ID (together nearly unique; the node id, ~90 characters, would only
- * lengthen the hash) and confirms a hit by comparing all three parts.
+ * What ties a healed CLIENT span to the SERVER span it belongs under: the same proxy (`node_id`)
+ * and the same request (`guid:x-request-id`, the tag Envoy puts on every span), in any trace when
+ * the request ID is a UUID (Envoy's own: unique per request), else in the same trace. Across
+ * traces because Envoy starts the healed request's own span, before the filter heals it, in a
+ * trace of its own (docs/reparent-processor.md). Pure functions, no allocation: the processor
+ * keys its memories by a 32-bit hash of the request ID (the node id, ~90 characters, would only
+ * lengthen the hash) and confirms a hit by comparing the parts.
  *
  * Envoy's UUID request-ID extension packs the trace decision into the UUID's version character
  * (string index 14: `9` sampled, `a` forced, `b` client-forced, `4` otherwise), so the inbound
@@ -17,17 +19,14 @@ export const REQUEST_ID_DECISION_INDEX = 14;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;
-const SEPARATOR = 0x7c; // '|'
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** FNV-1a over the trace ID bytes and the request ID (index 14 skipped, case folded). */
-export function requestKeyHash(traceId: Uint8Array, requestId: string): number {
+/** FNV-1a over the request ID (index 14 skipped, case folded). */
+export function requestKeyHash(requestId: string): number {
   let h = FNV_OFFSET;
-  for (let i = 0; i < traceId.length; i++) h = Math.imul(h ^ traceId[i]!, FNV_PRIME);
-  h = Math.imul(h ^ SEPARATOR, FNV_PRIME);
   for (let i = 0; i < requestId.length; i++) {
     if (i === REQUEST_ID_DECISION_INDEX) continue;
     h = Math.imul(h ^ lower(requestId.charCodeAt(i)), FNV_PRIME);
@@ -41,6 +40,23 @@ export function sameRequestId(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) {
     if (i === REQUEST_ID_DECISION_INDEX) continue;
     if (lower(a.charCodeAt(i)) !== lower(b.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * An ID in the UUID form Envoy generates (8-4-4-4-12 hex digits, either case): unique per
+ * request, so a healed span may be matched to its SERVER span across traces by it.
+ */
+export function isUuidRequestId(id: string): boolean {
+  if (id.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23 ? c !== 45 : !isHexDigit(c)) return false;
   }
   return true;
 }
