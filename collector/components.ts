@@ -19,6 +19,11 @@ import { otlpHttpExporterFactory } from './exporter/otlphttpexporter/factory.js'
 import { awsXrayExporterFactory } from './exporter/awsxrayexporter/factory.js';
 import { sigv4AuthExtensionFactory } from './extension/sigv4authextension/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extension/bearertokenauthextension/factory.js';
+import { keepStringPrototypeFast } from './runtime/fast-string-prototype.js';
+
+// Every component's code (and its libraries) is loaded above: whatever one of them did to
+// String.prototype at load time, string operations stay on V8's fast path.
+keepStringPrototypeFast();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const builtinFactories: Factory<any, any>[] = [

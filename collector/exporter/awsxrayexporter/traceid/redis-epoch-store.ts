@@ -6,7 +6,12 @@
  * background. Every failure rejects, and the resolver falls back to the deterministic rule.
  */
 import { Redis } from 'ioredis';
+import { keepStringPrototypeFast } from '../../../runtime/fast-string-prototype.js';
 import type { EpochStore } from './epoch-resolver.js';
+
+// ioredis declares `class VerbatimString extends String` at load time, which leaves every string
+// operation in the process on V8's slow path (runtime/fast-string-prototype.ts): undo it here.
+keepStringPrototypeFast();
 
 export interface RedisEpochStoreOptions {
   /**
