@@ -358,6 +358,9 @@ function runIsolated(s: Scenario): ScenarioResult {
 
 async function main(): Promise<void> {
   if (!process.argv.includes('--in-process')) return mainIsolated();
+  // Every component's code loaded, as the collector CLI does: what a library does to V8's state
+  // at load time (collector/runtime/fast-string-prototype.ts) then shows in every scenario.
+  await import('../collector/components.js');
   const json = process.argv.includes('--json');
   const log = json ? () => {} : (line: string) => console.log(line);
   const bodies = envoyRequests();
