@@ -23,10 +23,13 @@
  * OS temp directory): every batch is written before it is accepted and deleted once sent.
  *
  * Each scenario runs in a fresh collector process of its own (as a deployed collector runs one
- * configuration): scenarios measured one after the other in one process disturb each other
- * through the shared V8 heap and JIT state (measured: the X-Ray OTLP route at 31,000 spans/s per
- * core after the awsxray scenario in the same process, 48,000–52,000 alone). `--in-process`
- * measures them all in this process, as older versions of this benchmark did.
+ * configuration), with every component's code loaded as the collector CLI loads it: scenarios
+ * measured one after the other in one process disturbed each other (the X-Ray OTLP route measured
+ * 31,000 spans/s per core after the awsxray scenario in the same process, 48,000–52,000 alone;
+ * the awsxray scenario had loaded ioredis, whose String subclass slowed every later string
+ * operation until collector/runtime/fast-string-prototype.ts undid it), and JIT state shaped by
+ * one exporter's code still colours the next. `--in-process` measures them all in this process,
+ * as older versions of this benchmark did.
  *
  * Options: --seconds N (window per scenario, default 5), --concurrency N (default 2), --in-process,
  * --only otlp,otlp-none,otlphttp,otlphttp-fast,otlphttp-none,otlphttp-none-fs,xray,xray-fs,xray-otlp,
