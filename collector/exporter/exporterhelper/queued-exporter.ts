@@ -279,7 +279,6 @@ export class QueuedTracesExporter implements TracesExporter {
     for (let it = this.takeNow(); it; it = this.takeNow()) {
       if (it.key !== undefined) kept += it.spans;
       else this.metrics.dropped(this.logger, this.component, it.spans, 'shutdown_deadline', 'exporter shut down before sending');
-      this.dropCopy(it);
       this.release(it);
     }
     await Promise.allSettled([...this.writesInFlight]);
@@ -343,7 +342,14 @@ export class QueuedTracesExporter implements TracesExporter {
     this.metrics.queueSize.set({ exporter: this.settings.id }, this.heldSpans);
   }
 
+  /** The queue no longer holds the batch: its counts and any in-memory copy (hot bytes) go. */
   private release(it: Item): void {
+    if (it.hot) {
+      this.hotBytes -= it.bytes;
+      it.hot = false;
+    }
+    it.payload = undefined;
+    it.td = undefined;
     this.heldBatches--;
     this.heldSpans -= it.spans;
     this.heldBytes -= it.bytes;
@@ -393,7 +399,6 @@ export class QueuedTracesExporter implements TracesExporter {
       this.metrics.dropped(this.logger, this.component, outcome.spans, outcome.reason, outcome.detail);
     }
     if (it.key !== undefined && !stopping) this.trackWrite(this.store!.remove(it.key), 'deleting a sent batch');
-    this.dropCopy(it);
     this.release(it);
   }
 
@@ -448,7 +453,6 @@ export class QueuedTracesExporter implements TracesExporter {
     }
   }
 
-  /** Writes a new batch to disk; its payload then lives only there until a sender reads it. */
   /**
    * Writes a new batch to disk. Its in-memory copy is kept while the copies held stay within
    * PERSISTENT_HOT_BYTES, so a queue that drains as fast as it fills never reads back from disk;
@@ -464,16 +468,6 @@ export class QueuedTracesExporter implements TracesExporter {
       it.payload = undefined;
       it.td = undefined;
     }
-  }
-
-  /** The batch no longer holds an in-memory copy. */
-  private dropCopy(it: Item): void {
-    if (it.hot) {
-      this.hotBytes -= it.bytes;
-      it.hot = false;
-    }
-    it.payload = undefined;
-    it.td = undefined;
   }
 
   private trackWrite(p: Promise<unknown>, what: string): void {
