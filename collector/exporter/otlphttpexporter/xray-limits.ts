@@ -12,7 +12,7 @@
  * smaller reading never sends a request that fails as a whole. The time window keeps margins:
  * a span must still be inside it when a retry sends it minutes later, and clocks differ.
  */
-import { nanosToNumber, idToHex, getStringAttr, type ResourceSpans, type ScopeSpans, type Span, type TraceData } from '../../pdata/model.js';
+import { nanosToNumber, idToHex, getStringAttr, spanCount, type ResourceSpans, type ScopeSpans, type Span, type TraceData } from '../../pdata/model.js';
 import { protoRoot } from '../../pdata/otlp-proto.js';
 import { estimateResourceBytes, estimateScopeBytes, estimateSpanBytes } from '../exporterhelper/sizes.js';
 
@@ -163,8 +163,7 @@ export function planXrayRequests(td: TraceData, nowMs: number, limits: XrayOtlpL
   const drops = new Map<XrayDropReason, XrayDrop>();
   // Pass 1: verdicts, the start-time range and the estimated size of what is kept. The common
   // batch (nothing to drop or split) allocates nothing and is sent as it is.
-  let total = 0;
-  for (const rs of td.resourceSpans) for (const ss of rs.scopeSpans) total += ss.spans.length;
+  const total = spanCount(td);
   let keep: Uint8Array | undefined; // allocated at the first drop: 1 = kept, by span index
   let kept = 0;
   let estimated = 0;
@@ -237,9 +236,7 @@ export function planXrayRequests(td: TraceData, nowMs: number, limits: XrayOtlpL
 
 /** Splits a request's spans into two halves (resource/scope groups kept), for an encoded request over the limit. */
 export function halveTraceData(td: TraceData): [TraceData, TraceData] {
-  let total = 0;
-  for (const rs of td.resourceSpans) for (const ss of rs.scopeSpans) total += ss.spans.length;
-  const half = Math.ceil(total / 2);
+  const half = Math.ceil(spanCount(td) / 2);
   const a = new RequestBuilder();
   const b = new RequestBuilder();
   for (const rs of td.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) (a.spans < half ? a : b).add(rs, ss, span, 0);

@@ -1,5 +1,5 @@
 /** Spans for the X-Ray limit tests: unique IDs, a start time relative to a given "now", optional bulk. */
-import type { KeyValue, ResourceSpans, Span, TraceData } from '../../../pdata/model.js';
+import { spanCount, type KeyValue, type ResourceSpans, type Span, type TraceData } from '../../../pdata/model.js';
 import { spanIds } from '../../exporterhelper/testutil.js';
 
 export const MIN = 60_000;
@@ -44,4 +44,4 @@ export function resource(service: string, spans: Span[], extra: KeyValue[] = [])
 
 export const td = (...rs: ResourceSpans[]): TraceData => ({ resourceSpans: rs });
 export const ids = spanIds;
-export const count = (t: TraceData): number => spanIds(t).length;
+export const count = spanCount;
