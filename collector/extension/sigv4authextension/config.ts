@@ -16,6 +16,7 @@
  */
 import type { ConfigIssues } from '../../config/issues.js';
 import { join, readObject, readString } from '../../config/validate.js';
+import { REGION } from './destination.js';
 
 export interface AssumeRoleConfig {
   arn: string;
@@ -32,7 +33,6 @@ export interface Sigv4AuthConfig {
 /** The session name used when `assume_role.session_name` is not set (it shows in CloudTrail). */
 export const DEFAULT_SESSION_NAME = 'meshtrace-collector';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 /** STS RoleSessionName: 2-64 characters of [\w+=,.@-]. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;

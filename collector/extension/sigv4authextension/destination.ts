@@ -19,7 +19,8 @@ const PREFIX_SERVICE: ReadonlyArray<readonly [string, string]> = [
   ['xray', 'xray'],
 ];
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/** An AWS region name (us-east-1, cn-north-1, us-gov-west-1); config.ts checks `region` with it too. */
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const AWS_DOMAIN = /\.amazonaws\.com(\.cn)?$/;
 
 export function inferAwsDestination(hostname: string): AwsDestination {
