@@ -11,6 +11,7 @@ import type { KeyValue, Span } from '../../../pdata/model.js';
 import { SpanKind, StatusCode, findAttr, getStringAttr, nanosToNumber } from '../../../pdata/model.js';
 import { traceIdHash } from '../traceid/epoch.js';
 import { parseStackTrace, type StackFrame, type StackLanguage } from './stacktrace.js';
+import { nanosToSeconds } from './values.js';
 
 export type { StackFrame } from './stacktrace.js';
 
@@ -98,7 +99,7 @@ function addAwsHttpFailure(spanId: Uint8Array, attrs: readonly KeyValue[] | unde
     id: exceptionId(spanId, out.length),
     type: AWS_HTTP_FAILURE_TYPE,
     remote: true,
-    message: cut(`${status}@${(Math.round(timeNs / 1000) / 1e6).toFixed(6)}@${message}`),
+    message: cut(`${status}@${nanosToSeconds(timeNs).toFixed(6)}@${message}`),
   });
 }
 

@@ -16,7 +16,7 @@ import { makeLinks, type SegmentLink } from './links.js';
 import { MAX_HTTP_FIELD_LENGTH, sanitizeAnnotationKey, sanitizeSegmentName, truncate } from './names.js';
 import { SQL_ATTRIBUTE_KEYS, SqlFacts, buildSqlBlock, takeSqlAttribute, type SqlBlock } from './sql.js';
 import { stackLanguage } from './stacktrace.js';
-import { annotationValue, metadataValue, setEntry, type AnnotationValue } from './values.js';
+import { annotationValue, metadataValue, nanosToSeconds, setEntry, type AnnotationValue } from './values.js';
 
 
 export interface SegmentDocument {
@@ -282,6 +282,9 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
   if (endMissing) endNs = startNs;
   const startSec = startNs / 1e9;
   const traceHex = idToHex(traceId);
+  // Hex-encoded once per span: a split span's two documents both name the span and its caller.
+  const spanHex = idToHex(span.spanId);
+  const callerId = split ? callerSegmentId(span.spanId, spanHex) : ''; // only split spans have Call/Caller documents
   const base = {
     traceId: xrayTraceIdAt(traceId, traceHex, startSec, opts),
     otelTraceId: otelTraceIdHex(traceHex),
@@ -299,7 +302,7 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
     const isSubsegment = role === Role.Call || (role === Role.Span && kind !== SpanKind.SERVER && hasParent && !localRootAttr);
     const d: SegmentDocument = {
       name: segmentName(span, f, res.facts, role),
-      id: role === Role.Caller ? callerSegmentId(span.spanId) : idToHex(span.spanId),
+      id: role === Role.Caller ? callerId : spanHex,
       trace_id: base.traceId,
       start_time: base.start,
       end_time: base.end,
@@ -307,7 +310,7 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
       error: base.error,
       throttle: base.throttle,
     };
-    if (role === Role.Call) d.parent_id = callerSegmentId(span.spanId);
+    if (role === Role.Call) d.parent_id = callerId;
     else if (hasParent) d.parent_id = idToHex(span.parentSpanId);
     if (isSubsegment) d.type = 'subsegment';
     let namespace: SegmentDocument['namespace'];
@@ -358,8 +361,9 @@ function isInboundSidecar(f: Found): boolean {
 /**
  * The ID of the caller's segment of a split local root: derived from the span ID (upstream draws
  * a random one) so that a retried span gives the same documents; never equal to the span ID.
+ * `spanHex` is the span ID's hex, when the caller has it already.
  */
-export function callerSegmentId(spanId: Uint8Array): string {
+export function callerSegmentId(spanId: Uint8Array, spanHex = idToHex(spanId)): string {
   // Two FNV-1a hashes of the span ID, one salted before and one after it (no allocation: hot path).
   let a = Math.imul(0x811c9dc5 ^ 0x5e, 0x01000193);
   let b = 0x811c9dc5;
@@ -370,16 +374,7 @@ export function callerSegmentId(spanId: Uint8Array): string {
   b = Math.imul(b ^ 0x5e, 0x01000193);
   if (a === 0 && b === 0) b = 1;
   const id = (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-  return id === idToHex(spanId) ? id.slice(0, 15) + (id[15] === '0' ? '1' : '0') : id;
-}
-
-/**
- * Float seconds with microsecond precision (X-Ray's): rounding to whole microseconds first means
- * 1700000000.25 s prints as such instead of 1700000000.2499998 (nanoseconds exceed a double's
- * integer precision).
- */
-export function nanosToSeconds(ns: number): number {
-  return Math.round(ns / 1000) / 1e6;
+  return id === spanHex ? id.slice(0, 15) + (id[15] === '0' ? '1' : '0') : id;
 }
 
 /** `1-<epoch>-<last 24 hex>` of a 16-byte trace ID whose hex is `hex`. */

@@ -1,6 +1,6 @@
 /**
  * Attribute values as X-Ray takes them: annotations (indexed: string ≤ 1000 chars, finite number,
- * boolean) and metadata (any JSON).
+ * boolean) and metadata (any JSON); and times, as seconds.
  */
 import type { AnyValue } from '../../../pdata/model.js';
 import { anyValueToJs } from '../../../pdata/model.js';
@@ -44,4 +44,13 @@ export function metadataValue(v: AnyValue | null | undefined): unknown {
   }
   const js = anyValueToJs(v);
   return js === undefined ? null : js;
+}
+
+/**
+ * Float seconds with microsecond precision (X-Ray's): rounding to whole microseconds first means
+ * 1700000000.25 s prints as such instead of 1700000000.2499998 (nanoseconds exceed a double's
+ * integer precision).
+ */
+export function nanosToSeconds(ns: number): number {
+  return Math.round(ns / 1000) / 1e6;
 }
