@@ -218,3 +218,10 @@ export function isAllZero(id: Uint8Array): boolean {
   for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
   return true;
 }
+
+/** Whether two IDs hold the same bytes (a plain loop: IDs are 8 or 16 bytes, too short for a native call to pay). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -17,6 +17,11 @@ import { garbageCollector, liveMemoryBytes, systemMemory } from '../telemetry/pr
 const MiB = 1024 * 1024;
 const BACKPRESSURE_SOURCE = 'memory_budget';
 
+/** Bytes in MiB to one decimal, for log fields. */
+function mib(bytes: number): number {
+  return Math.round((bytes / MiB) * 10) / 10;
+}
+
 /** The budget's config: the enabled `memory_limiter` extension's, else the defaults. */
 export function memoryBudgetConfigOf(cfg: LoadedConfig): MemoryBudgetConfig {
   for (const id of cfg.service.extensions) {
@@ -75,20 +80,19 @@ export class MemoryGuard {
     g.set({ part: 'waiting' }, sizes.waitingLimitBytes);
     const a = this.admission;
     this.metrics.admissionProbe = () => ({ inFlight: a.inFlightBytes, waiting: a.waitingLineBytes });
-    const m = (b: number) => Math.round((b / MiB) * 10) / 10;
     this.logger.info(
       {
-        total_mib: m(sizes.totalBytes),
-        soft_limit_mib: m(sizes.softLimitBytes),
-        live_soft_limit_mib: m(sizes.liveSoftLimitBytes),
-        container_limit_mib: m(sys.containerLimitBytes),
+        total_mib: mib(sizes.totalBytes),
+        soft_limit_mib: mib(sizes.softLimitBytes),
+        live_soft_limit_mib: mib(sizes.liveSoftLimitBytes),
+        container_limit_mib: mib(sys.containerLimitBytes),
         container_limit_source: sys.containerLimitSource,
-        v8_heap_limit_mib: m(sys.heapLimitBytes),
-        reserved_mib: m(sizes.reservedBytes),
-        reserved_by: Object.fromEntries(held.map((h) => [h.component, m(h.bytes)])),
-        baseline_mib: m(sizes.baselineBytes),
-        admission_mib: m(sizes.requestLimitBytes),
-        waiting_mib: m(sizes.waitingLimitBytes),
+        v8_heap_limit_mib: mib(sys.heapLimitBytes),
+        reserved_mib: mib(sizes.reservedBytes),
+        reserved_by: Object.fromEntries(held.map((h) => [h.component, mib(h.bytes)])),
+        baseline_mib: mib(sizes.baselineBytes),
+        admission_mib: mib(sizes.requestLimitBytes),
+        waiting_mib: mib(sizes.waitingLimitBytes),
         max_spans_per_request: cfg.maxSpansPerRequest,
         forced_gc: collectGarbage !== undefined,
       },
@@ -107,7 +111,7 @@ export class MemoryGuard {
     if (above === this.refusing) return;
     this.refusing = above;
     this.host.backpressure.setRefusing(BACKPRESSURE_SOURCE, above, ADMISSION_RETRY_AFTER_SECONDS);
-    const fields = { component: 'memory_budget', live_mib: Math.round((live / MiB) * 10) / 10, live_soft_limit_mib: Math.round((sizes.liveSoftLimitBytes / MiB) * 10) / 10 };
+    const fields = { component: 'memory_budget', live_mib: mib(live), live_soft_limit_mib: mib(sizes.liveSoftLimitBytes) };
     if (above) this.logger.warn(fields, 'memory usage above the soft limit; receivers refuse data until it falls');
     else this.logger.info(fields, 'memory usage back below the soft limit; receivers accept data');
   }

@@ -263,7 +263,7 @@ export class IstioProcessor implements TracesProcessor {
     if (!cfg.waypoint_destination_service && !cfg.waypoint_client_spans) return undefined;
     const destination = this.waypoints.destination(f, resourceName);
     const source = waypointSource(f);
-    const waypoint = f.waypointName ?? waypointName(f, resourceName, this.isGeneric);
+    const waypoint = waypointName(f, resourceName, this.isGeneric); // the one a previous pass wrote, if any
     if (cfg.waypoint_destination_service) {
       const attrs = span.attributes;
       if (f.waypointName === undefined && waypoint !== undefined) attrs.push({ key: ATTR.meshtraceWaypoint, value: { stringValue: waypoint } });

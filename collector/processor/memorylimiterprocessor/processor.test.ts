@@ -6,7 +6,8 @@ import { nullLogger } from '../../telemetry/logger.js';
 import { CollectorMetrics } from '../../telemetry/metrics.js';
 import { ServiceHost } from '../../service/host.js';
 import { makeTraces, RecordingExporter } from '../../service/testkit.js';
-import { MemoryLimiterProcessor, availableMemoryBytes, liveMemoryBytes } from './processor.js';
+import { MemoryLimiterProcessor, availableMemoryBytes } from './processor.js';
+import { liveMemoryBytes } from '../../telemetry/process-memory.js';
 
 const MiB = 1024 * 1024;
 

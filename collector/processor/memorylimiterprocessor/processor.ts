@@ -41,8 +41,6 @@ export function availableMemoryBytes(): number {
   return Math.min(sys.containerLimitBytes, sys.heapLimitBytes);
 }
 
-export { liveMemoryBytes };
-
 export class MemoryLimiterProcessor implements TracesProcessor {
   readonly hardLimitBytes: number;
   readonly softLimitBytes: number;

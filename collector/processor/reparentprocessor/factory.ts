@@ -16,56 +16,39 @@ const ALIAS_SPANS_METRIC = 'meshtrace_processor_reparent_trace_alias_spans_total
 const ALIASES_METRIC = 'meshtrace_processor_reparent_trace_aliases';
 const ALIASES_FORGOTTEN_METRIC = 'meshtrace_processor_reparent_trace_aliases_forgotten_total';
 
-/** One metric of each name per registry, shared by every `reparent/<name>` instance (label `processor`). */
-function metric<T>(metrics: CollectorMetrics, name: string, make: () => T): T {
-  return (metrics.registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 /** The processor's metrics (shared by every `reparent/<name>` instance of one registry). */
 export function reparentObserver(metrics: CollectorMetrics, processor: string): ReparentObserver {
-  const registers = [metrics.registry];
-  const spans = metric(metrics, SPANS_METRIC, () => new client.Counter({
-    name: SPANS_METRIC,
-    help: 'Healed CLIENT spans (meshtrace.healed) passed on, by outcome: reparented, unmatched (no SERVER span within wait_duration), evicted (max_pending_spans reached), shutdown, unkeyed (not a CLIENT span or no node_id / guid:x-request-id).',
-    labelNames: ['processor', 'outcome'] as const,
-    registers,
-  }));
-  const pending = metric(metrics, PENDING_METRIC, () => new client.Gauge({
-    name: PENDING_METRIC,
-    help: 'Healed spans held waiting for their SERVER span (bounded by max_pending_spans).',
-    labelNames: ['processor'] as const,
-    registers,
-  }));
-  const servers = metric(metrics, SERVERS_METRIC, () => new client.Gauge({
-    name: SERVERS_METRIC,
-    help: 'SERVER spans remembered for healed spans that arrive after them (bounded by max_server_spans).',
-    labelNames: ['processor'] as const,
-    registers,
-  }));
-  const forgotten = metric(metrics, FORGOTTEN_METRIC, () => new client.Counter({
-    name: FORGOTTEN_METRIC,
-    help: 'SERVER spans forgotten before wait_duration because max_server_spans was reached (raise it if this grows).',
-    labelNames: ['processor'] as const,
-    registers,
-  }));
-  const aliasSpans = metric(metrics, ALIAS_SPANS_METRIC, () => new client.Counter({
-    name: ALIAS_SPANS_METRIC,
-    help: 'Spans moved into the healed trace their trace belongs to, by outcome: tagged (by their own meshtrace.healed_trace), learned (by an alias learned from another span), matched (a healed span put under its SERVER span in another trace); and passed_before_alias: spans not moved because they went out before their trace\'s alias was known (an estimate).',
-    labelNames: ['processor', 'outcome'] as const,
-    registers,
-  }));
-  const aliases = metric(metrics, ALIASES_METRIC, () => new client.Gauge({
-    name: ALIASES_METRIC,
-    help: 'Trace aliases (a healed request\'s own trace → the healed trace) remembered (bounded by max_trace_aliases).',
-    labelNames: ['processor'] as const,
-    registers,
-  }));
-  const aliasesForgotten = metric(metrics, ALIASES_FORGOTTEN_METRIC, () => new client.Counter({
-    name: ALIASES_FORGOTTEN_METRIC,
-    help: 'Trace aliases forgotten before trace_alias_ttl because max_trace_aliases was reached (later spans of those traces stay apart; raise it if this grows).',
-    labelNames: ['processor'] as const,
-    registers,
-  }));
+  const registry = metrics.registry;
+  // One metric of each name per registry, shared by every instance (label `processor`).
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): client.Counter<L> =>
+    (registry.getSingleMetric(name) as client.Counter<L> | undefined) ?? new client.Counter({ name, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string): client.Gauge<'processor'> =>
+    (registry.getSingleMetric(name) as client.Gauge<'processor'> | undefined) ?? new client.Gauge({ name, help, labelNames: ['processor'] as const, registers: [registry] });
+  const byOutcome = ['processor', 'outcome'] as const;
+  const byProcessor = ['processor'] as const;
+  const spans = counter(
+    SPANS_METRIC,
+    'Healed CLIENT spans (meshtrace.healed) passed on, by outcome: reparented, unmatched (no SERVER span within wait_duration), evicted (max_pending_spans reached), shutdown, unkeyed (not a CLIENT span or no node_id / guid:x-request-id).',
+    byOutcome,
+  );
+  const pending = gauge(PENDING_METRIC, 'Healed spans held waiting for their SERVER span (bounded by max_pending_spans).');
+  const servers = gauge(SERVERS_METRIC, 'SERVER spans remembered for healed spans that arrive after them (bounded by max_server_spans).');
+  const forgotten = counter(
+    FORGOTTEN_METRIC,
+    'SERVER spans forgotten before wait_duration because max_server_spans was reached (raise it if this grows).',
+    byProcessor,
+  );
+  const aliasSpans = counter(
+    ALIAS_SPANS_METRIC,
+    'Spans moved into the healed trace their trace belongs to, by outcome: tagged (by their own meshtrace.healed_trace), learned (by an alias learned from another span), matched (a healed span put under its SERVER span in another trace); and passed_before_alias: spans not moved because they went out before their trace\'s alias was known (an estimate).',
+    byOutcome,
+  );
+  const aliases = gauge(ALIASES_METRIC, 'Trace aliases (a healed request\'s own trace → the healed trace) remembered (bounded by max_trace_aliases).');
+  const aliasesForgotten = counter(
+    ALIASES_FORGOTTEN_METRIC,
+    'Trace aliases forgotten before trace_alias_ttl because max_trace_aliases was reached (later spans of those traces stay apart; raise it if this grows).',
+    byProcessor,
+  );
   let lastForgotten = 0;
   let lastAliasesForgotten = 0;
   return {

@@ -152,6 +152,27 @@ export class Fifo<T> {
   }
 }
 
+/**
+ * A Fifo of entries that are taken out of their memory elsewhere by marking them `removed`:
+ * those stay in line until they reach the front, where the *Live methods skip them.
+ */
+export class LiveFifo<T extends { removed: boolean }> extends Fifo<T> {
+  /** The oldest entry not removed (removed ones found at the front are dropped). */
+  peekLive(): T | undefined {
+    for (let e = this.peek(); e !== undefined; e = this.peek()) {
+      if (!e.removed) return e;
+      this.shift();
+    }
+    return undefined;
+  }
+
+  shiftLive(): T | undefined {
+    const e = this.peekLive();
+    if (e !== undefined) this.shift();
+    return e;
+  }
+}
+
 function removeFrom<T>(buckets: Map<number, T[]>, hash: number, item: T): void {
   const bucket = buckets.get(hash);
   if (!bucket) return;
@@ -240,7 +261,7 @@ export function unlink<T extends Chained<T>>(buckets: Map<number, T>, e: T): voi
 
 export class PendingSpans {
   private readonly buckets = new Map<number, PendingEntry[]>();
-  private readonly order = new Fifo<PendingEntry>();
+  private readonly order = new LiveFifo<PendingEntry>();
   private count = 0;
 
   constructor(private readonly capacity: number) {}
@@ -254,7 +275,7 @@ export class PendingSpans {
     this.add(e);
     const evicted: PendingEntry[] = [];
     while (this.count > this.capacity) {
-      const oldest = this.shiftLive();
+      const oldest = this.order.shiftLive();
       if (!oldest) break;
       this.take(oldest);
       evicted.push(oldest);
@@ -279,7 +300,7 @@ export class PendingSpans {
   /** Takes out the held spans whose wait is over. */
   takeExpired(now: number): PendingEntry[] {
     const out: PendingEntry[] = [];
-    for (let e = this.peekLive(); e !== undefined && e.expiresAt <= now; e = this.peekLive()) {
+    for (let e = this.order.peekLive(); e !== undefined && e.expiresAt <= now; e = this.order.peekLive()) {
       this.order.shift();
       this.take(e);
       out.push(e);
@@ -324,20 +345,6 @@ export class PendingSpans {
     e.removed = true;
     this.count--;
     removeFrom(this.buckets, e.hash, e);
-  }
-
-  private peekLive(): PendingEntry | undefined {
-    for (let e = this.order.peek(); e !== undefined; e = this.order.peek()) {
-      if (!e.removed) return e;
-      this.order.shift();
-    }
-    return undefined;
-  }
-
-  private shiftLive(): PendingEntry | undefined {
-    const e = this.peekLive();
-    if (e) this.order.shift();
-    return e;
   }
 }
 

@@ -31,11 +31,11 @@ import type { CreateSettings, Host, TraceConsumer, TracesProcessor } from '../..
 import { ConsumerError } from '../../component/consumer-error.js';
 import { cloneTraceData } from '../../pdata/clone.js';
 import type { KeyValue, ResourceSpans, ScopeSpans, Span, TraceData } from '../../pdata/model.js';
-import { idToHex, nanosToNumber, SpanKind } from '../../pdata/model.js';
+import { idToHex, nanosToNumber, sameBytes, SpanKind } from '../../pdata/model.js';
 import type { ReparentConfig } from './config.js';
 import { isServerTrace, PendingSpans, ServerIndex, serverEntry, serverTraceId, type PendingEntry, type RequestKey, type ServerEntry } from './memory.js';
 import { isHealedValue, isUsableRequestId, requestKeyHash } from './request-key.js';
-import { parseTraceAlias, RecentTraces, sameId, TraceAliases, traceHash } from './trace-alias.js';
+import { parseTraceAlias, RecentTraces, TraceAliases, traceHash } from './trace-alias.js';
 
 export const HEALED_ATTRIBUTE = 'meshtrace.healed';
 /** The healed trace a span belongs to (32 hex digits), as Istio records the filter's x-meshtrace-healed-trace. */
@@ -185,7 +185,7 @@ function reparent(span: Span, e: ServerEntry): void {
 
 /** Moves `span` into trace `target`, keeping the trace it had in an attribute (once). */
 function moveTrace(span: Span, target: Uint8Array): void {
-  if (sameId(span.traceId, target)) return;
+  if (sameBytes(span.traceId, target)) return;
   if (!span.attributes.some((kv) => kv.key === ORIGINAL_TRACE_ATTRIBUTE)) span.attributes.push({ key: ORIGINAL_TRACE_ATTRIBUTE, value: { stringValue: idToHex(span.traceId) } });
   span.traceId = target;
 }
@@ -305,7 +305,7 @@ export class ReparentProcessor implements TracesProcessor {
    */
   private learnFromTag(t: Uint8Array, tag: string, now: number): Uint8Array | undefined {
     const target = parseTraceAlias(tag);
-    if (target === undefined || sameId(t, target)) return undefined;
+    if (target === undefined || sameBytes(t, target)) return undefined;
     this.moved.tagged++;
     return this.learn(t, target, now);
   }
@@ -333,7 +333,7 @@ export class ReparentProcessor implements TracesProcessor {
     if (!isServerTrace(span.traceId, e)) {
       const own = serverTraceId(e);
       const target = this.aliases.resolve(own) ?? own;
-      if (!sameId(span.traceId, target)) {
+      if (!sameBytes(span.traceId, target)) {
         moveTrace(span, this.learn(span.traceId, target, now));
         this.moved.matched++;
       }

@@ -19,7 +19,8 @@
  *   counted (an estimate: a slot holds the latest trace that hashed to it; small, so it stays in
  *   the processor's cache: a span must not pay a memory access per span for a count).
  */
-import { Fifo, unlink, word } from './memory.js';
+import { sameBytes } from '../../pdata/model.js';
+import { LiveFifo, unlink, word } from './memory.js';
 
 /**
  * A 32-bit hash of the 16 bytes of a trace ID, paid by every span: the four words mixed with two
@@ -31,12 +32,6 @@ export function traceHash(t: Uint8Array): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-export function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Parses a `meshtrace.healed_trace` value: 32 hex digits, not all zero; undefined otherwise. */
@@ -73,8 +68,11 @@ export class TraceAliases {
   private readonly buckets = new Map<number, AliasEntry>();
   /** Aliases per hash & FILTER_MASK, saturating at 255 (a saturated counter is never decremented). */
   private readonly filter = new Uint8Array(FILTER_SLOTS);
-  /** Entries by queuedUntil; refreshed ones are queued again when they reach the front. */
-  private readonly queue = new Fifo<AliasEntry>();
+  /**
+   * Entries by queuedUntil; refreshed ones are queued again when they reach the front, and
+   * entries dropped for the bound are skipped there.
+   */
+  private readonly queue = new LiveFifo<AliasEntry>();
   private count = 0;
   /** Aliases dropped for the size bound before their time was up. */
   forgotten = 0;
@@ -108,10 +106,10 @@ export class TraceAliases {
    */
   learn(source: Uint8Array, target: Uint8Array, now: number): { result: LearnResult; target: Uint8Array } {
     const final = this.resolve(target) ?? target;
-    if (source.length !== 16 || final.length !== 16 || sameId(source, final)) return { result: 'ignored', target: final };
+    if (source.length !== 16 || final.length !== 16 || sameBytes(source, final)) return { result: 'ignored', target: final };
     const existing = this.find(source, traceHash(source));
     if (existing) {
-      if (!sameId(existing.target, final)) existing.target = Buffer.from(final);
+      if (!sameBytes(existing.target, final)) existing.target = Buffer.from(final);
       existing.expiresAt = now + this.ttlMs;
       return { result: 'refreshed', target: existing.target };
     }
@@ -134,7 +132,7 @@ export class TraceAliases {
     const slot = hash & FILTER_MASK;
     if (this.filter[slot]! < 255) this.filter[slot] = this.filter[slot]! + 1;
     while (this.count > this.capacity) {
-      const oldest = this.shift();
+      const oldest = this.queue.shiftLive();
       if (!oldest) break;
       this.drop(oldest);
       this.forgotten++;
@@ -144,8 +142,8 @@ export class TraceAliases {
 
   /** Forgets the aliases not confirmed within their time. */
   expire(now: number): void {
-    for (let e = this.peek(); e !== undefined && e.queuedUntil <= now; e = this.peek()) {
-      this.shift();
+    for (let e = this.queue.peekLive(); e !== undefined && e.queuedUntil <= now; e = this.queue.peekLive()) {
+      this.queue.shift(); // e, just peeked
       if (e.expiresAt > now) {
         // confirmed since it was queued: back in line with its new time
         e.queuedUntil = e.expiresAt;
@@ -168,21 +166,6 @@ export class TraceAliases {
       if (e.s0 === word(t, 0) && e.s1 === word(t, 4) && e.s2 === word(t, 8) && e.s3 === word(t, 12)) return e;
     }
     return undefined;
-  }
-
-  /** The oldest live entry (entries dropped for the bound are skipped lazily). */
-  private peek(): AliasEntry | undefined {
-    for (let e = this.queue.peek(); e !== undefined; e = this.queue.peek()) {
-      if (!e.removed) return e;
-      this.queue.shift();
-    }
-    return undefined;
-  }
-
-  private shift(): AliasEntry | undefined {
-    const e = this.peek();
-    if (e !== undefined) this.queue.shift();
-    return e;
   }
 
   private drop(e: AliasEntry): void {

@@ -111,9 +111,9 @@ export class OtlpReceiver implements TracesReceiver {
     return { ok: true, rejected: rej.count, rejectMessage: rej.message };
   }
 
-  /** A gRPC refusal: counted (with its spans when known) and answered. */
-  private grpcRefusal(r: Refusal, spans: number): ExportResult {
-    this.grpcObs.refusedRequest(GRPC_CODE_NAMES[r.grpcCode] ?? r.grpcCode, r.reason, r.message, r.retryable, spans);
+  /** A gRPC refusal: counted (with its spans when known; logged unless consume() did) and answered. */
+  private grpcRefusal(r: Refusal, spans: number, alreadyLogged = false): ExportResult {
+    this.grpcObs.refusedRequest(GRPC_CODE_NAMES[r.grpcCode] ?? r.grpcCode, r.reason, r.message, r.retryable, spans, alreadyLogged);
     return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
   }
 
@@ -153,11 +153,8 @@ export class OtlpReceiver implements TracesReceiver {
         }
       }
       const out = await this.consume(td, this.grpcObs);
-      if (!out.ok) {
-        const r = out.refusal;
-        this.grpcObs.refusedRequest(GRPC_CODE_NAMES[r.grpcCode] ?? r.grpcCode, r.reason, r.message, r.retryable, 0, true);
-        return { ok: false, code: r.grpcCode, message: r.message, retryAfterSeconds: r.retryable ? r.retryAfterSeconds : undefined };
-      }
+      // Its spans were counted as refused by consume().
+      if (!out.ok) return this.grpcRefusal(out.refusal, 0, true);
       return { ok: true, response: encodeTraceResponse(out.rejected ? { rejectedSpans: out.rejected, errorMessage: out.rejectMessage } : undefined) };
     } finally {
       grant?.release();
@@ -210,13 +207,8 @@ export class OtlpReceiver implements TracesReceiver {
   }
 }
 
-/** gRPC status names for logs and metrics. */
-const GRPC_CODE_NAMES: Record<number, string> = {
-  [GrpcCode.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
-  [GrpcCode.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
-  [GrpcCode.UNAVAILABLE]: 'UNAVAILABLE',
-  [GrpcCode.INTERNAL]: 'INTERNAL',
-};
+/** gRPC status names for logs and metrics: GrpcCode reversed. */
+const GRPC_CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(GrpcCode).map(([name, code]) => [code, name]));
 
 /** google.rpc.Status in the request's content type (text for anything else). */
 function renderHttpError(req: http.IncomingMessage, err: HttpError): HttpAnswer {

@@ -26,7 +26,7 @@
  */
 import crypto from 'node:crypto';
 import Long from 'long';
-import { setAttr, SpanKind, StatusCode, type AnyValue, type KeyValue, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent, type TraceData } from '../../pdata/model.js';
+import { sameBytes, setAttr, SpanKind, StatusCode, type AnyValue, type KeyValue, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent, type TraceData } from '../../pdata/model.js';
 import type { ZipkinSpan } from './zipkin-model.js';
 
 /**
@@ -179,12 +179,6 @@ function annotationToEvent(timeNs: Long, value: string): SpanEvent {
 interface Group {
   rs: ResourceSpans;
   scopes: Map<string, ScopeSpans>;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function strAttr(key: string, value: string): KeyValue {
