@@ -51,7 +51,7 @@ const OP_REMOVE: u8 = 2; // no entry
   remove(name: ByteString): void { this.push(OP_REMOVE, name, 0, 0); }
 
   private push(op: u8, name: ByteString, valueAt: usize, valueLen: i32): void {
-    // cannot overflow: at most 12 changes per request (2 stamps + healed + 8 context + request id)
+    // cannot overflow: at most 13 changes per request (2 stamps + healed + alias + 8 context + request id)
     if (this.count >= CAPACITY) return;
     const e = this.table + <usize>this.count * EDIT_SIZE;
     this.count++;

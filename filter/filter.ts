@@ -26,10 +26,10 @@ import {
   FilterMetrics, M_CONTEXTS_CONVERTED, M_ERRORS, M_REQUEST_IDS_GENERATED, M_HEAL_HEALED, M_HEAL_MISSES, M_HEAL_EXPIRED, M_HEAL_ALIASED,
 } from "./metrics";
 import { Healer } from "./heal/healer";
-import { healRequest, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED, HEAL_ALIASED } from "./heal/heal-request";
+import { healRequest, HEAL_NOTHING, HEAL_HEALED, HEAL_MISS, HEAL_EXPIRED, HEAL_ALIASED } from "./heal/heal-request";
 import { ALIAS_LENGTH, isAliasValue, isTrustedInboundAlias } from "./heal/alias";
 import { HeaderEdits } from "./edits";
-import { RequestView, REQUEST_ID_HEADER, contextHeaderName } from "./request-view";
+import { RequestView, StampSeen, REQUEST_ID_HEADER, contextHeaderName } from "./request-view";
 
 // Envoy resolves attributes segment by segment; the old names are gone since Envoy 1.33.
 const XDS_LISTENER_DIRECTION = new PropertyPath(["xds", "listener_direction"]);
@@ -131,6 +131,18 @@ export class MeshtraceRoot extends RootContext {
   }
 }
 
+/**
+ * Header `name` leaves with exactly the len bytes at `at`, or not at all when `at` is 0: an edit
+ * only when it arrived otherwise (missing, repeated, another value; or, unwanted, present at all).
+ */
+function stampExactly(edits: HeaderEdits, headers: HeaderMapView, seen: StampSeen, name: ByteString, at: usize, len: i32): void {
+  if (at != 0) {
+    if (!seen.isExactly(headers, at, len)) edits.set(name, at, len);
+  } else if (seen.count > 0) {
+    edits.remove(name);
+  }
+}
+
 class MeshtraceStream extends StreamContext {
   private direction: i32 = DIRECTION_UNKNOWN;
   /** The request's x-request-id, kept for the response when it is echoed (the request map is gone by then). */
@@ -158,11 +170,12 @@ class MeshtraceStream extends StreamContext {
       const inbound = dir.direction == DIRECTION_INBOUND;
       const kind = inbound ? SERVER_STAMP : CLIENT_STAMP;
       const direction = inbound ? INBOUND_STAMP : OUTBOUND_STAMP;
-      if (!view.kind.isExactly(headers, kind)) edits.set(config.kindHeaderName, kind.ptr, kind.len);
-      if (!view.direction.isExactly(headers, direction)) edits.set(config.directionHeaderName, direction.ptr, direction.len);
+      stampExactly(edits, headers, view.kind, config.kindHeaderName, kind.ptr, kind.len);
+      stampExactly(edits, headers, view.direction, config.directionHeaderName, direction.ptr, direction.len);
     } else {
-      if (view.kind.count > 0) edits.remove(config.kindHeaderName); // never forward a caller's stamp
-      if (view.direction.count > 0) edits.remove(config.directionHeaderName);
+      // never forward a caller's stamp
+      stampExactly(edits, headers, view.kind, config.kindHeaderName, 0, 0);
+      stampExactly(edits, headers, view.direction, config.directionHeaderName, 0, 0);
     }
 
     // x-request-id as it arrived
@@ -185,28 +198,17 @@ class MeshtraceStream extends StreamContext {
     // Trace context: one authority, every configured format in agreement, invalid headers removed;
     // then healing: remember an inbound context, restore one on an outbound request without.
     const ctx = decideContext(view.context, config.propagation, root.context, arena);
-    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena, aliasAt) : 0;
-    if (dir.direction != DIRECTION_INBOUND) aliasAt = heal != 0 ? root.healer.aliasOut : 0; // outbound: the filter's alone
+    const heal = config.heal ? healRequest(root.healer, config, dir.direction, idAt, idLen, view.context, ctx, arena, aliasAt) : HEAL_NOTHING;
+    if (dir.direction != DIRECTION_INBOUND) aliasAt = heal != HEAL_NOTHING ? root.healer.aliasOut : 0; // outbound: the filter's alone
     for (let h = 0; h < CONTEXT_HEADER_COUNT; h++) {
       const action = ctx.action(h);
       if (action == ACTION_SET) edits.set(contextHeaderName(h), ctx.valueAt(h), ctx.valueLen(h));
       else if (action == ACTION_REMOVE) edits.remove(contextHeaderName(h));
     }
     // the healed stamp: ours exactly when healed; a caller's never goes on
-    if (heal == HEAL_HEALED) {
-      if (!view.healed.isExactly(headers, HEALED_STAMP)) edits.set(config.healedHeaderName, HEALED_STAMP.ptr, HEALED_STAMP.len);
-    } else if (view.healed.count > 0) {
-      edits.remove(config.healedHeaderName);
-    }
+    stampExactly(edits, headers, view.healed, config.healedHeaderName, heal == HEAL_HEALED ? HEALED_STAMP.ptr : 0, HEALED_STAMP.len);
     // the alias: exactly the trusted or looked-up value; anything else a caller sent never goes on
-    if (aliasAt != 0) {
-      if (aliasSeen.count != 1 || headers.valueLen(aliasSeen.index) != ALIAS_LENGTH ||
-        memory.compare(headers.valueAt(aliasSeen.index), aliasAt, <usize>ALIAS_LENGTH) != 0) {
-        edits.set(config.healedTraceHeaderName, aliasAt, ALIAS_LENGTH);
-      }
-    } else if (aliasSeen.count > 0) {
-      edits.remove(config.healedTraceHeaderName);
-    }
+    stampExactly(edits, headers, aliasSeen, config.healedTraceHeaderName, aliasAt, ALIAS_LENGTH);
 
     // x-request-id: generated when missing or empty (set, so an empty one is replaced, not doubled)
     if (idLen == 0 && config.generateRequestId) {

@@ -65,9 +65,9 @@ const CLIENT_CERT_SEEN: i32 = -3;
     if (this.count++ == 0) this.index = i;
   }
 
-  /** True when the header arrived exactly once with exactly `want`. */
-  isExactly(view: HeaderMapView, want: ByteString): bool {
-    return this.count == 1 && want.equals(view.valueAt(this.index), view.valueLen(this.index));
+  /** True when the header arrived exactly once with exactly the len bytes at `at`. */
+  isExactly(view: HeaderMapView, at: usize, len: i32): bool {
+    return this.count == 1 && view.valueLen(this.index) == len && memory.compare(view.valueAt(this.index), at, <usize>len) == 0;
   }
 }
 

@@ -333,6 +333,12 @@ export class ProxyWasmHost {
     let upstreamCalled = false;
     let trapped = false;
     let error: string | null = null;
+    // Envoy's router: the request goes upstream once, with the live request map.
+    const goUpstream = (upstream: NonNullable<RequestInput['upstream']>): void => {
+      upstreamCalled = true;
+      const answer = upstream(s.request);
+      if (answer !== undefined) upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(answer));
+    };
     if (!bypassed) {
       this.current = s;
       try {
@@ -348,11 +354,7 @@ export class ProxyWasmHost {
         requestAction = this.headersStatus(step('proxy_on_request_headers', contextId, s.request.size, input.requestEndOfStream === false ? 0 : 1), s);
         forwarded = requestAction === Action.Continue || s.continueRequested;
         s.requestLive = !forwarded && s.localResponse === null;
-        if (forwarded && s.localResponse === null && input.upstream) {
-          upstreamCalled = true;
-          const answer = input.upstream(s.request);
-          if (answer !== undefined) upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(answer));
-        }
+        if (forwarded && s.localResponse === null && input.upstream) goUpstream(input.upstream);
         if (forwarded || s.localResponse) {
           s.response = s.localResponse ? this.localResponseMap(s.localResponse) : upstreamResponse;
           s.responseLive = true;
@@ -385,10 +387,7 @@ export class ProxyWasmHost {
     }
     // A filter that was skipped (failed VM) or trapped before the request went on (fail-open):
     // Envoy's router still forwards the request.
-    if (forwarded && s.localResponse === null && input.upstream && !upstreamCalled) {
-      const answer = input.upstream(s.request);
-      if (answer !== undefined) upstreamResponse = EnvoyHeaderMap.fromPairs('response', toBytePairs(answer));
-    }
+    if (forwarded && s.localResponse === null && input.upstream && !upstreamCalled) goUpstream(input.upstream);
     const finalResponse = s.response ?? (s.localResponse ? this.localResponseMap(s.localResponse) : forwarded ? upstreamResponse : new EnvoyHeaderMap('response'));
     const requestPairs = s.request.pairs();
     const responsePairs = finalResponse.pairs();
@@ -553,6 +552,12 @@ export class ProxyWasmHost {
     return Status.UNIMPLEMENTED;
   }
 
+  /** The stream whose context the running callback is (null: the root context, or no stream). */
+  private callbackStream(): StreamState | null {
+    const s = this.current;
+    return s && this.callbackContext === s.contextId ? s : null;
+  }
+
   /**
    * Context::getConstMap: the map a read sees (null: Envoy has none, so reading pairs gives an
    * empty map and reading one value BAD_ARGUMENT).
@@ -560,8 +565,8 @@ export class ProxyWasmHost {
   private readableMap(type: number): EnvoyHeaderMap | null {
     if (type === MapType.HttpCallResponseHeaders) return this.pendingHttpResponse?.headers ?? null;
     if (type === MapType.HttpCallResponseTrailers) return this.pendingHttpResponse?.trailers ?? null;
-    const s = this.current;
-    if (!s || this.callbackContext !== s.contextId) return null;
+    const s = this.callbackStream();
+    if (!s) return null;
     if (type === MapType.RequestHeaders) return s.requestLive || s.logPhase ? s.request : null;
     if (type === MapType.ResponseHeaders) return (s.responseLive || s.logPhase) && s.response ? s.response : null;
     return null; // no trailers or gRPC metadata on the emulated streams
@@ -569,8 +574,8 @@ export class ProxyWasmHost {
 
   /** Context::getMap: the map a write changes (null = BAD_ARGUMENT). */
   private writableMap(type: number): EnvoyHeaderMap | null {
-    const s = this.current;
-    if (!s || this.callbackContext !== s.contextId) return null;
+    const s = this.callbackStream();
+    if (!s) return null;
     if (type === MapType.RequestHeaders) return s.requestLive ? s.request : null;
     if (type === MapType.ResponseHeaders) return s.responseLive ? s.response : null;
     return null;
@@ -606,7 +611,7 @@ export class ProxyWasmHost {
         const key = path.toString('utf8');
         const builtins: Record<string, string> = { plugin_root_id: this.rootId, plugin_name: this.pluginName, plugin_vm_id: this.vmId };
         if (Object.hasOwn(builtins, key)) return m().copyOut(Buffer.from(builtins[key]!), ptrPtr, sizePtr);
-        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        const stream = this.callbackStream();
         if (!stream && !ROOT_VISIBLE(key)) return S.NOT_FOUND; // no stream info in the root context
         const found = lookupProperty(stream ? stream.properties : this.baseProperties, key);
         if (found.status === 'ok') return m().copyOut(found.bytes, ptrPtr, sizePtr);
@@ -618,7 +623,7 @@ export class ProxyWasmHost {
         const path = m().read(pathPtr, pathSize);
         const value = m().read(valuePtr, valueSize);
         if (!path || !value) return S.INVALID_MEMORY_ACCESS;
-        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        const stream = this.callbackStream();
         if (!stream) return S.NOT_FOUND; // Context::setProperty: no stream info
         // Envoy keeps it as filter state, readable under the same path for this request.
         const segs = path.toString('utf8').split('\0');
@@ -697,7 +702,7 @@ export class ProxyWasmHost {
       },
       proxy_continue_stream: (type: number) => {
         if (type > 1) return S.BAD_ARGUMENT;
-        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        const stream = this.callbackStream();
         // Context::continueStream: deferred continue; the request map is gone afterwards
         if (stream) stream.continueRequested = true;
         return S.OK;
@@ -709,7 +714,7 @@ export class ProxyWasmHost {
         if (!details || !body || !headers) return S.INVALID_MEMORY_ACCESS;
         const pairs = unmarshalPairs(headers);
         if (!pairs) return S.BAD_ARGUMENT;
-        const stream = this.current && this.callbackContext === this.current.contextId ? this.current : null;
+        const stream = this.callbackStream();
         if (!stream) return S.OK; // Context::sendLocalResponse does nothing without a stream
         const lr: LocalResponse = {
           statusCode: status, details: details.toString('utf8'), body: body.toString('utf8'),

@@ -19,8 +19,7 @@
 // presence is the proof that a mesh workload sent the request. Gateways and waypoints never trust
 // the header (their callers are outside the sidecar mesh), nor does an inbound request without the
 // certificate header; the filter removes it there, as it removes a forged stamp.
-import { isLowerHexRange } from "../tracecontext/chars";
-import { ParsedContext } from "../tracecontext/context";
+import { isLowerHexRange, isZeroRange } from "../tracecontext/chars";
 
 /** Length of an alias value: a 128-bit trace ID in lower-case hex. */
 export const ALIAS_LENGTH: i32 = 32;
@@ -30,14 +29,7 @@ export const CLIENT_CERT_HEADER: string = "x-forwarded-client-cert";
 
 /** A well-formed alias value: 32 lower-hex digits, not all zero (the n bytes at p). */
 export function isAliasValue(p: usize, n: i32): bool {
-  if (n != ALIAS_LENGTH || !isLowerHexRange(p, n)) return false;
-  for (let i = 0; i < ALIAS_LENGTH; i++) if (load<u8>(p + <usize>i) != 0x30) return true;
-  return false;
-}
-
-/** Writes context `a`'s trace ID as 32 lower-hex bytes at out (a 64-bit ID left-padded with '0'). */
-export function writeTraceId128(a: ParsedContext, out: usize): void {
-  for (let i = 0; i < ALIAS_LENGTH; i++) store<u8>(out + <usize>i, <u8>a.traceByte128(i));
+  return n == ALIAS_LENGTH && isLowerHexRange(p, n) && !isZeroRange(p, n);
 }
 
 /**

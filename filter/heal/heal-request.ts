@@ -11,10 +11,10 @@ import { DIRECTION_INBOUND, DIRECTION_OUTBOUND } from "../direction/direction";
 import { ByteBuffer } from "../proxy-wasm";
 import {
   ContextDecision, ContextHeaders, continueContext, AUTHORITY_NONE, AUTHORITY_EXTERNAL, ACTION_SET, ACTION_REMOVE, H_TRACESTATE,
-  FORMAT_TRACECONTEXT, ValueList,
+  FORMAT_TRACECONTEXT, ValueList, writeTraceId,
 } from "../tracecontext/index";
 import { Healer, LOOKUP_NONE, LOOKUP_MISS, LOOKUP_EXPIRED, LOOKUP_HIT } from "./healer";
-import { ALIAS_LENGTH, writeTraceId128 } from "./alias";
+import { ALIAS_LENGTH } from "./alias";
 
 /** What healing did to a request. */
 export const HEAL_NOTHING: i32 = 0;
@@ -82,7 +82,7 @@ export function healRequest(
   } else {
     const out = arena.take(<usize>ALIAS_LENGTH);
     if (out != 0) {
-      writeTraceId128(remembered.context, out);
+      writeTraceId(out, remembered.context, ALIAS_LENGTH); // 64-bit IDs zero-padded to 128
       healer.aliasOut = out;
     }
   }

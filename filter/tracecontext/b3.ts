@@ -5,7 +5,7 @@ import { ByteBuffer, ByteString } from "../proxy-wasm/bytes";
 import { CHAR_DASH, byteAt, bytesAre, bytesAreIgnoringCase, isLowerHexRange, isZeroRange, putByte, copyBytes } from "./chars";
 import {
   CTX_INVALID, CTX_SAMPLING_ONLY, CTX_VALID, FORMAT_TRACECONTEXT, ParsedContext,
-  SAMPLING_ACCEPT, SAMPLING_DEBUG, SAMPLING_DEFER, SAMPLING_DENY,
+  SAMPLING_ACCEPT, SAMPLING_DEBUG, SAMPLING_DEFER, SAMPLING_DENY, writeTraceId,
 } from "./context";
 
 // @ts-ignore: decorator
@@ -147,18 +147,6 @@ export function parseB3Multi(
 /** Trace-ID width B3 outputs use for the authority a: a B3 authority keeps its own width, W3C gives 32. */
 export function b3TraceWidth(a: ParsedContext): i32 {
   return a.format == FORMAT_TRACECONTEXT ? 32 : a.traceLen;
-}
-
-/** Writes a's trace ID at width 16 or 32 (64-bit IDs are zero-padded to 32; 32 to 16 keeps the low half). */
-function writeTraceId(s: usize, a: ParsedContext, width: i32): void {
-  if (width == a.traceLen) {
-    copyBytes(s, a.traceAt, width);
-  } else if (width == 32) {
-    memory.fill(s, 0x30, 16);
-    copyBytes(s + 16, a.traceAt, 16);
-  } else {
-    copyBytes(s, a.traceAt + 16, 16);
-  }
 }
 
 /** Length of the `b3` value renderB3Single writes for a. */

@@ -2,7 +2,7 @@
 // header block, or a remembered entry), so parsing copies nothing. One instance per format is
 // owned by a ContextDecision and reused for every request (@unmanaged: outside the collector's
 // graph, never freed).
-import { byteAt, rangeEquals } from "./chars";
+import { byteAt, copyBytes, rangeEquals } from "./chars";
 
 /** Header not sent. */
 export const CTX_ABSENT: i32 = 0;
@@ -78,6 +78,18 @@ export const W3C_KEPT_FLAGS: i32 = 0x03;
   /** The W3C sampled bit this decision maps to (accept and debug are sampled). */
   get sampledBit(): bool {
     return this.sampling == SAMPLING_ACCEPT || this.sampling == SAMPLING_DEBUG;
+  }
+}
+
+/** Writes a's trace ID at width 16 or 32 (64-bit IDs are zero-padded to 32; 32 to 16 keeps the low half). */
+export function writeTraceId(s: usize, a: ParsedContext, width: i32): void {
+  if (width == a.traceLen) {
+    copyBytes(s, a.traceAt, width);
+  } else if (width == 32) {
+    memory.fill(s, 0x30, 16);
+    copyBytes(s + 16, a.traceAt, 16);
+  } else {
+    copyBytes(s, a.traceAt + 16, 16);
   }
 }
 

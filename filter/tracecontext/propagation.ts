@@ -4,7 +4,7 @@
 // into a caller-owned ContextDecision and any new value into a caller-owned ByteBuffer.
 import { ByteBuffer, ByteString } from "../proxy-wasm/bytes";
 import {
-  B3Value, parseB3Multi, parseB3Single, renderB3Single, b3SingleLength, renderB3TraceId, b3TraceIdEquals, b3SampledValue, B3_ONE,
+  B3Value, parseB3Multi, parseB3Single, renderB3Single, b3SingleLength, b3TraceWidth, renderB3TraceId, b3TraceIdEquals, b3SampledValue, B3_ONE,
 } from "./b3";
 import { rangeEquals } from "./chars";
 import {
@@ -135,8 +135,6 @@ export const AUTHORITY_EXTERNAL: i32 = 8;
   authority: i32 = AUTHORITY_NONE;
   /** An explicit B3 deny overrode the authority's own sampling decision. */
   denied: bool = false;
-  /** The arena was too small for a new value (cannot happen with the filter's arena size). */
-  overflow: bool = false;
 
   // parse scratch, reused
   readonly tp: ParsedContext = new ParsedContext(FORMAT_TRACECONTEXT);
@@ -155,7 +153,6 @@ export const AUTHORITY_EXTERNAL: i32 = 8;
     this.converted = false;
     this.authority = AUTHORITY_NONE;
     this.denied = false;
-    this.overflow = false;
   }
 
   /** ACTION_* for header h. */
@@ -181,7 +178,6 @@ export const AUTHORITY_EXTERNAL: i32 = 8;
   }
 
   set(h: i32, p: usize, n: i32): void {
-    if (p == 0 && n > 0) this.overflow = true;
     const e = this.table + <usize>h * 12;
     store<u8>(e, ACTION_SET);
     store<u32>(e, <u32>p, 4);
@@ -402,8 +398,7 @@ function decideB3Multi(input: ContextHeaders, formats: i32, a: ParsedContext, ou
   out.converted = true;
   // header by header, so a set that differs only in its sampling state costs one write
   if (!input.has(H_X_B3_TRACEID) || !b3TraceIdEquals(input.at(H_X_B3_TRACEID), input.len(H_X_B3_TRACEID), a)) {
-    const width = a.format == FORMAT_TRACECONTEXT ? 32 : a.traceLen;
-    out.set(H_X_B3_TRACEID, renderB3TraceId(a, arena), width);
+    out.set(H_X_B3_TRACEID, renderB3TraceId(a, arena), b3TraceWidth(a));
   }
   setId16(input, H_X_B3_SPANID, a.spanAt, out);
   if (a.parentAt == 0) out.removeIfPresent(input, H_X_B3_PARENTSPANID);

@@ -2,7 +2,7 @@
 import { ByteBuffer } from "../proxy-wasm/bytes";
 import { CHAR_DASH, byteAt, hexDigit, hexValue, isLowerHex, isLowerHexRange, isOws, isZeroRange, putByte, copyBytes } from "./chars";
 import {
-  CTX_INVALID, CTX_VALID, FORMAT_TRACECONTEXT, ParsedContext, SAMPLING_ACCEPT, SAMPLING_DENY, W3C_KEPT_FLAGS,
+  CTX_INVALID, CTX_VALID, FORMAT_TRACECONTEXT, ParsedContext, SAMPLING_ACCEPT, SAMPLING_DENY, W3C_KEPT_FLAGS, writeTraceId,
 } from "./context";
 
 /** Length of a version-00 traceparent, and the part a higher version is read by. */
@@ -67,12 +67,7 @@ export function renderTraceparent(a: ParsedContext, out: ByteBuffer): usize {
   putByte(s, 0x30);
   putByte(s + 1, 0x30);
   putByte(s + 2, CHAR_DASH);
-  if (a.traceLen == 32) {
-    copyBytes(s + 3, a.traceAt, 32);
-  } else {
-    memory.fill(s + 3, 0x30, 16);
-    copyBytes(s + 19, a.traceAt, 16);
-  }
+  writeTraceId(s + 3, a, 32);
   putByte(s + 35, CHAR_DASH);
   copyBytes(s + 36, a.spanAt, 16);
   putByte(s + 52, CHAR_DASH);
