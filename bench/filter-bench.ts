@@ -17,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost, type RequestInput } from '../host/host.js';
 import { realisticRequest } from '../host/sample-requests.js';
+import { median } from './rate.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FILTER = resolve(ROOT, 'build/meshtrace-filter.wasm');
@@ -82,8 +83,6 @@ function load(path: string, pluginConfig: object): ProxyWasmHost {
   if (!host.configure().accepted) throw new Error(`${path}: configuration refused`);
   return host;
 }
-
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]!; };
 
 /** Every module of a path runs BATCH requests in turn, BATCHES times; figures per request. */
 function measurePath(path: Path, modules: Array<[string, string]>): Figures[] {

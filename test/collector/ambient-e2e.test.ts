@@ -6,20 +6,11 @@
  * processor. Every shape must come out the same, with the waypoint spans under their destination
  * services. Build first: npx tsc -p tsconfig.json.
  */
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeTraceRequestJson } from '../../collector/pdata/otlp-json-decode.js';
-import type { TraceData } from '../../collector/pdata/model.js';
 import { AMBIENT_EXPECTED, AMBIENT_SHAPES, summary } from '../fixtures/ambient/load.js';
-import { collectorStarter, RunningCollector, tempDir, writeConfig } from './harness.js';
+import { collectorStarter, readFileExport, RunningCollector, tempDir, writeConfig } from './harness.js';
 
 const startCollector = collectorStarter();
-
-function readFileExport(file: string): TraceData {
-  const td: TraceData = { resourceSpans: [] };
-  for (const line of fs.readFileSync(file, 'utf8').trimEnd().split('\n')) td.resourceSpans.push(...decodeTraceRequestJson(line).resourceSpans);
-  return td;
-}
 
 describe('ambient waypoint spans end to end (built collector, every provider shape)', () => {
   it('all shapes come out the same, under the destination services', async () => {

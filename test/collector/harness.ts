@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import type { TraceData } from '../../collector/pdata/model.js';
+import { decodeTraceRequestJson } from '../../collector/pdata/otlp-json-decode.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(repoRoot, 'dist/collector/cli.js');
@@ -46,6 +48,13 @@ export function writeConfig(dir: string, yaml: string, name = 'config.yaml'): st
   const p = path.join(dir, name);
   fs.writeFileSync(p, yaml);
   return p;
+}
+
+/** What a `file` exporter wrote (one OTLP/JSON request per line), as one TraceData. */
+export function readFileExport(file: string): TraceData {
+  const td: TraceData = { resourceSpans: [] };
+  for (const line of fs.readFileSync(file, 'utf8').trimEnd().split('\n')) td.resourceSpans.push(...decodeTraceRequestJson(line).resourceSpans);
+  return td;
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
@@ -130,11 +139,6 @@ export async function killAll(list: RunningCollector[]): Promise<void> {
 }
 
 /**
- * A collector config: OTLP/HTTP in on a free port → `otlphttp` (no compression) to `endpoint`
- * with a persistent sending queue in `queueDir` (file_storage). `exporterExtra` and `metrics`
- * are YAML flow mappings spliced in as they are.
- */
-/**
  * For a test file: a function that starts collectors, each SIGKILLed after its test if it is
  * still running (a failed assertion must not leave a process behind).
  */
@@ -148,6 +152,12 @@ export function collectorStarter(): (args: string[], env?: Record<string, string
   };
 }
 
+/**
+ * A collector config: OTLP/HTTP in on a free port → `otlphttp` (no compression) to `endpoint`
+ * with a persistent sending queue in `queueDir` (file_storage). `retry` and `metrics` are YAML
+ * flow mappings, `queue` and `storage` the entries of one (added to the sending queue's and to
+ * file_storage's), spliced in as they are.
+ */
 export function persistentQueueConfig(
   dir: string,
   o: { endpoint: string; queueDir: string; retry: string; queue: string; storage?: string; metrics: string },

@@ -28,7 +28,6 @@
  * those spans stay apart, counted as passed_before_alias.
  * Build first: npm run build (the filter .wasm and dist/).
  */
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from '@opentelemetry/api';
 import { W3CTraceContextPropagator, ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -38,10 +37,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { EmulatedProxy, otlpJsonRequest, zipkinV2, type CustomTag, type FinishedSpan, type HeaderList, type TracerProvider } from '../../host/index.js';
-import { decodeTraceRequestJson } from '../../collector/pdata/otlp-json-decode.js';
 import { anyValueToJs, idToHex, type Span } from '../../collector/pdata/model.js';
 import { filterBytes } from '../filter/helpers.js';
-import { collectorStarter, RunningCollector, tempDir, writeConfig } from './harness.js';
+import { collectorStarter, readFileExport, RunningCollector, tempDir, writeConfig } from './harness.js';
 
 const startCollector = collectorStarter();
 
@@ -188,14 +186,12 @@ const ORDERS: Array<{ label: string; order: ExportName[]; appJoins: boolean }> =
 
 function readSpans(file: string): Map<string, Span> {
   const out = new Map<string, Span>();
-  for (const line of fs.readFileSync(file, 'utf8').trimEnd().split('\n')) {
-    for (const rs of decodeTraceRequestJson(line).resourceSpans) {
-      for (const ss of rs.scopeSpans) {
-        for (const s of ss.spans) {
-          const id = idToHex(s.spanId);
-          if (out.has(id)) throw new Error(`span ${id} written twice`);
-          out.set(id, s);
-        }
+  for (const rs of readFileExport(file).resourceSpans) {
+    for (const ss of rs.scopeSpans) {
+      for (const s of ss.spans) {
+        const id = idToHex(s.spanId);
+        if (out.has(id)) throw new Error(`span ${id} written twice`);
+        out.set(id, s);
       }
     }
   }

@@ -19,14 +19,10 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../../collector/pdata/otlp-proto.js';
 import { idToHex } from '../../collector/pdata/model.js';
-import { RunningCollector, repoRoot, tempDir, writeConfig } from './harness.js';
+import { collectorStarter, RunningCollector, repoRoot, tempDir, writeConfig } from './harness.js';
 import { emptySpansProtobuf, emptyZipkinSpans, gzipBomb, legitimateRequest, nestedJson, shippedDeployment, zipkinNumericTagSpan } from '../../collector/receiver/internal/testdata/hostile-payloads.js';
 
 const MiB = 1024 * 1024;
-
-function deployment(): { nodeOptions: string; memoryLimitMiB: number } {
-  return shippedDeployment(repoRoot);
-}
 
 /** A fake OTLP/HTTP backend: 503 + Retry-After while down, 200 and records span IDs while up. */
 class Backend {
@@ -59,17 +55,13 @@ class Backend {
   }
 }
 
-let running: RunningCollector | undefined;
 let backend: Backend | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
-  running = undefined;
   await backend?.stop();
   backend = undefined;
 });
+// After-each hooks run in reverse order: each test's collector is killed before its backend stops.
+const startCollectorProcess = collectorStarter();
 
 interface Started {
   c: RunningCollector;
@@ -83,7 +75,7 @@ interface Started {
 
 /** The shipped pipeline (memory_limiter, batch 1024) into otlphttp, on 127.0.0.1 with port 0. */
 async function startCollector(backendPort: number, extra: { budget?: string; nodeOptions?: string; parseStringTags?: boolean } = {}): Promise<Started> {
-  const dep = deployment();
+  const dep = shippedDeployment(repoRoot);
   const dir = tempDir();
   const cfg = writeConfig(
     dir,
@@ -114,8 +106,7 @@ service:
     metrics: { readers: [ { pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } } } ] }
 `,
   );
-  const c = RunningCollector.start(['--config', cfg], { NODE_OPTIONS: extra.nodeOptions ?? dep.nodeOptions });
-  running = c;
+  const c = startCollectorProcess(['--config', cfg], { NODE_OPTIONS: extra.nodeOptions ?? dep.nodeOptions });
   await c.waitForLog((l) => l.msg === 'Everything is ready. Begin running and processing data.', 30_000);
   const budget = await c.waitForLog((l) => l.msg === 'memory budget');
   return {

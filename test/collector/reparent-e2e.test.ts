@@ -6,12 +6,10 @@
  * has them under the SERVER span. A second healed span whose SERVER span never comes is written
  * unchanged at shutdown. Build first: npx tsc -p tsconfig.json.
  */
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeTraceRequestJson } from '../../collector/pdata/otlp-json-decode.js';
 import { idToHex, type Span } from '../../collector/pdata/model.js';
 import { GATEWAY_SPAN, ID, SPANS } from '../fixtures/healed/request.js';
-import { collectorStarter, RunningCollector, tempDir, writeConfig } from './harness.js';
+import { collectorStarter, readFileExport, RunningCollector, tempDir, writeConfig } from './harness.js';
 
 const startCollector = collectorStarter();
 
@@ -50,9 +48,7 @@ service:
     expect(await c.exited).toEqual({ code: 0, signal: null });
 
     const spans = new Map<string, Span>();
-    for (const line of fs.readFileSync(out, 'utf8').trimEnd().split('\n')) {
-      for (const rs of decodeTraceRequestJson(line).resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.set(idToHex(s.spanId), s);
-    }
+    for (const rs of readFileExport(out).resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.set(idToHex(s.spanId), s);
     expect(spans.size).toBe(6);
     expect(idToHex(spans.get(ID.toDetails)!.parentSpanId)).toBe(ID.server);
     expect(idToHex(spans.get(ID.toReviews)!.parentSpanId)).toBe(ID.server);

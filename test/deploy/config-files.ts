@@ -107,9 +107,9 @@ export function checkCollectorConfig(text: string, what: string): void {
   }
 }
 
-const kustomizeAjv = new Ajv({ allErrors: true, strict: false });
-const validateKustomization = kustomizeAjv.compile(JSON.parse(readText('test/deploy/schemas/kustomization.json')) as object);
-const validateHelmValues = new Ajv({ allErrors: true, strict: false }).compile({
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateKustomization = ajv.compile(JSON.parse(readText('test/deploy/schemas/kustomization.json')) as object);
+const validateHelmValues = ajv.compile({
   type: 'object', additionalProperties: false, required: ['meshConfig'], properties: { meshConfig: { type: 'object' } },
 });
 
