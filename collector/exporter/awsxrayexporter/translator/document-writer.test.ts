@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../../test/seeded-rng.js';
+import { SpanKind, type Span } from '../../../pdata/model.js';
+import { NOW_SEC, SPAN_2, TRACE_A, attrs, hex, nanos, resource, span } from '../testdata/build.js';
 import { DocumentWriter, documentJson, embeddedJsonBytes } from './document-writer.js';
+import { makeSegments, type SegmentDocument, type SegmentOptions } from './segment.js';
 
 /** What the PutTraceSegments body held before: the JSON text escaped by JSON.stringify again. */
 const reference = (v: unknown) => JSON.stringify(JSON.stringify(v)).slice(1, -1);
@@ -101,5 +104,65 @@ describe('DocumentWriter: byte for byte JSON.stringify, escaped once more for th
     expect(w.take().toString('utf8')).toBe(reference({ a: 1 }) + reference({ c: 3 }));
     expect(w.length).toBe(0);
     expect(w.take().length).toBe(0);
+  });
+});
+
+describe('DocumentWriter.writeSegment: the bytes write() gives for every document makeSegments builds', () => {
+  const opts: SegmentOptions = { mode: 'rewrite', windowSec: 3600, nowSec: NOW_SEC, indexedAttributes: new Set(['http.method']), indexAllAttributes: false, meshAnnotations: true };
+  const JAVA = 'java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\nCaused by: java.io.IOException: io\n\tat d.E.f(E.java:2)';
+  const spans: Array<[string, Span]> = [
+    ['Envoy inbound SERVER', span({ kind: SpanKind.SERVER, parentSpanId: SPAN_2, attributes: { upstream_cluster: 'inbound|9080||', 'http.method': 'GET', 'http.url': 'http://reviews:9080/r/1', 'http.status_code': '200', 'istio.canonical_service': 'reviews', node_id: 'sidecar~10.0.0.1~r.ns~ns.svc.cluster.local' } })],
+    ['Envoy root CLIENT (split in two)', span({ kind: SpanKind.CLIENT, attributes: { upstream_cluster: 'outbound|9080||ratings.ns.svc.cluster.local', 'http.status_code': '503', response_flags: 'UF' }, status: { code: 2 } })],
+    ['SDK SERVER with an exception chain', span({ kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'url.path': '/o', 'enduser.id': 'u1', 'aws.xray.metadata.app': '{"k":1}' }, status: { code: 2, message: 'boom' }, events: [{ name: 'exception', timeUnixNano: nanos(NOW_SEC - 9), attributes: attrs({ 'exception.type': 'java.lang.IllegalStateException', 'exception.message': 'boom', 'exception.stacktrace': JAVA }) }, { name: 'cache miss', timeUnixNano: nanos(NOW_SEC - 9.5), attributes: attrs({ key: 'o-1' }) }] })],
+    ['AWS SDK CLIENT', span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'DynamoDB', 'rpc.method': 'GetItem', 'aws.request_id': 'R1', 'aws.dynamodb.table_names': ['orders'] } })],
+    ['SQL CLIENT', span({ kind: SpanKind.CLIENT, parentSpanId: SPAN_2, attributes: { 'db.system': 'postgresql', 'db.name': 'shop', 'db.statement': 'SELECT 1', 'db.user': 'app' } })],
+    ['links and odd keys', span({ kind: SpanKind.CONSUMER, parentSpanId: SPAN_2, links: [{ traceId: hex(TRACE_A), spanId: hex(SPAN_2), attributes: attrs({ 'link.kind': 'batch' }) }], attributes: { '2': 'integer-like key', 'quote"key': 'v\\"', 'ключ': 'значение', __proto__x: 1, n: 1.5, b: true } })],
+    ['no end time', span({ kind: SpanKind.INTERNAL, parentSpanId: SPAN_2, endSec: 0 })],
+    ['LOCAL_ROOT with aws.local.service', span({ kind: SpanKind.CLIENT, attributes: { 'aws.span.kind': 'LOCAL_ROOT', 'aws.local.service': 'jobs', 'aws.remote.service': 'billing' } })],
+  ];
+  const res = resource({ 'service.name': 'reviews', 'service.version': '1.2', 'cloud.provider': 'aws', 'cloud.platform': 'aws_eks', 'telemetry.sdk.language': 'java' });
+  const docs = spans.flatMap(([name, s]) => {
+    const r = makeSegments(s, res, opts);
+    if (!r.ok) throw new Error(`${name}: ${r.reason}`);
+    return r.docs.map((d, i) => [`${name}${r.docs.length > 1 ? ` (document ${i + 1})` : ''}`, d] as const);
+  });
+
+  it.each(docs)('%s', (_name, doc) => {
+    const generic = new DocumentWriter();
+    generic.write(doc);
+    const special = new DocumentWriter(1);
+    special.writeSegment(doc);
+    const bytes = special.take();
+    expect(bytes.equals(generic.take())).toBe(true);
+    expect(JSON.parse(documentJson(bytes))).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it('a document with every field, in the order SegmentDocument declares them', () => {
+    const full: SegmentDocument = {
+      name: 'n', id: SPAN_2, trace_id: '1-5759e988-bd862e3fe1be46a994272793', start_time: 1.5, end_time: 2.25, parent_id: 'p', type: 'subsegment', namespace: 'remote',
+      origin: 'AWS::EKS::Container', user: 'u', fault: true, error: false, throttle: false,
+      cause: { exceptions: [{ id: 'e1', message: 'm' }] }, http: { request: { method: 'GET' } }, sql: { url: 'x' }, aws: { operation: 'Op' },
+      service: { version: '1' }, links: [{ trace_id: 't', id: 'i' }], annotations: { a: 1 }, metadata: { default: { k: 'v' } },
+    } as SegmentDocument;
+    const w = new DocumentWriter();
+    w.writeSegment(full);
+    expect(Object.keys(JSON.parse(documentJson(w.take())))).toEqual([
+      'name', 'id', 'trace_id', 'start_time', 'end_time', 'fault', 'error', 'throttle', 'parent_id', 'type', 'namespace', 'origin', 'user',
+      'cause', 'http', 'sql', 'aws', 'service', 'links', 'annotations', 'metadata',
+    ]);
+  });
+
+  it('optional fields set to undefined are left out, as JSON.stringify leaves them out', () => {
+    const [, doc] = docs[0]!;
+    const withHoles: SegmentDocument = { ...doc, parent_id: undefined, user: undefined, http: undefined, metadata: undefined };
+    const w = new DocumentWriter();
+    w.writeSegment(withHoles);
+    expect(documentJson(w.take())).toBe(JSON.stringify(withHoles));
+  });
+
+  it('the documents of a whole batch, one after the other, as translateTraceData writes them', () => {
+    const w = new DocumentWriter();
+    for (const [, d] of docs) w.writeSegment(d);
+    expect(w.take().toString('utf8')).toBe(docs.map(([, d]) => reference(d)).join(''));
   });
 });

@@ -18,6 +18,7 @@
  */
 
 import { ByteWriter } from '../../../pdata/byte-writer.js';
+import type { SegmentDocument } from './segment.js';
 
 /** `\"` : a quote of the document, as it stands inside the body's JSON string. */
 const QUOTE_1 = 0x5c;
@@ -30,6 +31,34 @@ const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 const MAX_MICROS_SECONDS = 2 ** 33;
 /** Escaped `\"key\":` of object keys, which repeat on every span. Bounded: keys are client data. */
 const KEY_CACHE_MAX = 4096;
+
+/** `\"key\":` as it stands in the body, preceded by a comma unless it is the first member. */
+function fieldBytes(key: string, first = false): Uint8Array {
+  return Buffer.from(`${first ? '' : ','}\\"${key}\\":`, 'latin1');
+}
+const F_NAME = fieldBytes('name', true);
+const F_ID = fieldBytes('id');
+const F_TRACE_ID = fieldBytes('trace_id');
+const F_START_TIME = fieldBytes('start_time');
+const F_END_TIME = fieldBytes('end_time');
+const F_FAULT = fieldBytes('fault');
+const F_ERROR = fieldBytes('error');
+const F_THROTTLE = fieldBytes('throttle');
+const F_PARENT_ID = fieldBytes('parent_id');
+const F_TYPE = fieldBytes('type');
+const F_NAMESPACE = fieldBytes('namespace');
+const F_ORIGIN = fieldBytes('origin');
+const F_USER = fieldBytes('user');
+const F_CAUSE = fieldBytes('cause');
+const F_HTTP = fieldBytes('http');
+const F_SQL = fieldBytes('sql');
+const F_AWS = fieldBytes('aws');
+const F_SERVICE = fieldBytes('service');
+const F_LINKS = fieldBytes('links');
+const F_ANNOTATIONS = fieldBytes('annotations');
+const F_METADATA = fieldBytes('metadata');
+const TRUE = Buffer.from('true', 'latin1');
+const FALSE = Buffer.from('false', 'latin1');
 
 export class DocumentWriter extends ByteWriter {
   private readonly keys = new Map<string, Uint8Array>();
@@ -46,6 +75,71 @@ export class DocumentWriter extends ByteWriter {
   /** Appends one document (or any JSON value), escaped for a JSON string. */
   write(value: unknown): void {
     this.value(value, false);
+  }
+
+  /**
+   * Appends a segment document: the same bytes as write(doc) for documents whose fields were set
+   * in the order of SegmentDocument (as makeSegments and the trimming in fit.ts set them), without
+   * looking each field's key up: a segment's own fields are a fixed set, their keys written from
+   * constants. Undefined optional fields are left out, as JSON.stringify leaves them out.
+   */
+  writeSegment(d: SegmentDocument): void {
+    this.byte(0x7b);
+    this.copy(F_NAME);
+    this.string(d.name);
+    this.copy(F_ID);
+    this.string(d.id);
+    this.copy(F_TRACE_ID);
+    this.string(d.trace_id);
+    this.copy(F_START_TIME);
+    this.number(d.start_time);
+    this.copy(F_END_TIME);
+    this.number(d.end_time);
+    this.copy(F_FAULT);
+    this.copy(d.fault ? TRUE : FALSE);
+    this.copy(F_ERROR);
+    this.copy(d.error ? TRUE : FALSE);
+    this.copy(F_THROTTLE);
+    this.copy(d.throttle ? TRUE : FALSE);
+    if (d.parent_id !== undefined) this.stringField(F_PARENT_ID, d.parent_id);
+    if (d.type !== undefined) this.stringField(F_TYPE, d.type);
+    if (d.namespace !== undefined) this.stringField(F_NAMESPACE, d.namespace);
+    if (d.origin !== undefined) this.stringField(F_ORIGIN, d.origin);
+    if (d.user !== undefined) this.stringField(F_USER, d.user);
+    if (d.cause !== undefined) this.valueField(F_CAUSE, d.cause);
+    if (d.http !== undefined) this.valueField(F_HTTP, d.http);
+    if (d.sql !== undefined) this.valueField(F_SQL, d.sql);
+    if (d.aws !== undefined) this.valueField(F_AWS, d.aws);
+    if (d.service !== undefined) this.valueField(F_SERVICE, d.service);
+    if (d.links !== undefined) this.valueField(F_LINKS, d.links);
+    if (d.annotations !== undefined) this.valueField(F_ANNOTATIONS, d.annotations);
+    if (d.metadata !== undefined) this.valueField(F_METADATA, d.metadata);
+    this.byte(0x7d);
+  }
+
+  private stringField(field: Uint8Array, s: string): void {
+    this.copy(field);
+    this.string(s);
+  }
+
+  private valueField(field: Uint8Array, v: unknown): void {
+    const mark = this.pos;
+    this.copy(field);
+    if (!this.value(v, false)) this.pos = mark;
+  }
+
+  /** Bytes copied one by one: they are short, and a native copy per piece costs more. */
+  private copy(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+    this.pos = p;
+  }
+
+  private number(v: number): void {
+    if (!this.microseconds(v)) this.ascii(Number.isFinite(v) ? String(v) : 'null');
   }
 
   /** Forgets what was written after `length` (a document being rewritten smaller). */
@@ -124,12 +218,7 @@ export class DocumentWriter extends ByteWriter {
       if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
       this.keys.set(k, bytes);
     }
-    const n = bytes.length;
-    this.ensure(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
-    this.pos = p;
+    this.copy(bytes);
   }
 
   /**
@@ -145,23 +234,39 @@ export class DocumentWriter extends ByteWriter {
     const us = Math.round(v * 1e6);
     if (us / 1e6 !== v) return false;
     const sec = Math.floor(us / 1e6);
-    let frac = us - sec * 1e6;
+    // Below 10^6 and not 0 (v is not an integer): int32 arithmetic from here on.
+    let frac = (us - sec * 1e6) | 0;
     let fracDigits = 6;
     while (frac % 10 === 0) {
-      frac /= 10;
+      frac = (frac / 10) | 0;
       fracDigits--;
     }
-    let secDigits = 1;
-    for (let x = sec; x >= 10; x = Math.floor(x / 10)) secDigits++;
+    // The spans of a batch mostly start and end within the same second: its digits are kept.
+    if (sec !== this.lastSecond) this.secondDigits(sec);
+    const secBytes = this.lastSecondBytes;
+    const secDigits = this.lastSecondLength;
     this.ensure(secDigits + 1 + fracDigits);
     const b = this.buf;
-    let p = this.pos + secDigits;
-    for (let i = 1, x = sec; i <= secDigits; i++, x = Math.floor(x / 10)) b[p - i] = 0x30 + (x % 10);
+    let p = this.pos;
+    for (let i = 0; i < secDigits; i++) b[p++] = secBytes[i]!;
     b[p++] = 0x2e;
     p += fracDigits;
-    for (let i = 1; i <= fracDigits; i++, frac = Math.floor(frac / 10)) b[p - i] = 0x30 + (frac % 10);
+    for (let i = 1; i <= fracDigits; i++, frac = (frac / 10) | 0) b[p - i] = 0x30 + (frac % 10);
     this.pos = p;
     return true;
+  }
+
+  private lastSecond = -1;
+  /** Decimal digits of lastSecond (below 2^33: at most 10). */
+  private readonly lastSecondBytes = new Uint8Array(12);
+  private lastSecondLength = 0;
+
+  private secondDigits(sec: number): void {
+    let n = 1;
+    for (let x = sec; x >= 10; x = Math.floor(x / 10)) n++;
+    for (let i = n - 1, x = sec; i >= 0; i--, x = Math.floor(x / 10)) this.lastSecondBytes[i] = 0x30 + (x % 10);
+    this.lastSecond = sec;
+    this.lastSecondLength = n;
   }
 
   /** Writes `v`; false when JSON.stringify would leave it out (an object member that is undefined, a function). */
@@ -171,10 +276,10 @@ export class DocumentWriter extends ByteWriter {
         this.string(v);
         return true;
       case 'number':
-        if (!this.microseconds(v)) this.ascii(Number.isFinite(v) ? String(v) : 'null');
+        this.number(v);
         return true;
       case 'boolean':
-        this.ascii(v ? 'true' : 'false');
+        this.copy(v ? TRUE : FALSE);
         return true;
       case 'object':
         if (v === null) this.ascii('null');

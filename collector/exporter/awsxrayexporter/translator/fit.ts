@@ -21,7 +21,7 @@ const FITS: FitResult = Object.freeze({ ok: true, trimmed: false });
  */
 export function writeWithinLimit(doc: SegmentDocument, maxBytes: number, out: DocumentWriter): FitResult {
   const start = out.length;
-  out.write(doc);
+  out.writeSegment(doc);
   return withinLimit(out, start, maxBytes) ? FITS : trimToFit(doc, maxBytes, out, start);
 }
 
@@ -33,7 +33,7 @@ function withinLimit(out: DocumentWriter, start: number, maxBytes: number): bool
 function trimToFit(doc: SegmentDocument, maxBytes: number, out: DocumentWriter, start: number): FitResult {
   const fits = (d: SegmentDocument): boolean => {
     out.truncate(start);
-    out.write(d);
+    out.writeSegment(d);
     return withinLimit(out, start, maxBytes);
   };
   // Trimming works on a shallow copy: the documents of a split span share their parts.

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpanKind } from '../../../pdata/model.js';
 import { NOW_SEC, SPAN_2, nanos, resource, span } from '../testdata/build.js';
-import type { HttpBlock } from './http.js';
+import { readInteger, type HttpBlock } from './http.js';
 import { makeSegments, type SegmentDocument, type SegmentOptions } from './segment.js';
 
 const opts: SegmentOptions = { mode: 'passthrough', windowSec: 3600, nowSec: NOW_SEC, indexedAttributes: new Set(), indexAllAttributes: false, meshAnnotations: true };
@@ -144,5 +144,32 @@ describe('http block', () => {
     expect(doc.http?.request).toEqual(c.request);
     expect(doc.http?.response).toEqual(c.response);
     for (const [k, v] of Object.entries(c.metadata ?? {})) expect(doc.metadata?.default?.[k], k).toEqual(v);
+  });
+});
+
+describe('readInteger: status codes and sizes as Envoy sends them (strings) and as SDKs do (ints)', () => {
+  it.each<[string, Parameters<typeof readInteger>[0], number | undefined]>([
+    ['three digits', { stringValue: '200' }, 200],
+    ['zero', { stringValue: '0' }, 0],
+    ['leading zeros', { stringValue: '007' }, 7],
+    ['white space around', { stringValue: ' 404\n' }, 404],
+    ['fifteen digits', { stringValue: '999999999999999' }, 999999999999999],
+    ['sixteen digits', { stringValue: '1234567890123456' }, undefined],
+    ['sixteen characters of which fifteen digits and a space', { stringValue: '123456789012345 ' }, 123456789012345],
+    ['empty', { stringValue: '' }, undefined],
+    ['only white space', { stringValue: '   ' }, undefined],
+    ['a sign', { stringValue: '-5' }, undefined],
+    ['a plus sign', { stringValue: '+5' }, undefined],
+    ['an exponent', { stringValue: '1e3' }, undefined],
+    ['a decimal point', { stringValue: '2.0' }, undefined],
+    ['a space inside', { stringValue: '20 0' }, undefined],
+    ['Arabic-Indic digits', { stringValue: '\u0662\u0660\u0660' }, undefined],
+    ['a dash (Envoy’s “no value”)', { stringValue: '-' }, undefined],
+    ['an int', { intValue: 503 }, 503],
+    ['a whole double', { doubleValue: 200 }, 200],
+    ['a fractional double', { doubleValue: 200.5 }, undefined],
+    ['nothing', undefined, undefined],
+  ])('%s', (_name, value, expected) => {
+    expect(readInteger(value)).toBe(expected);
   });
 });

@@ -19,20 +19,24 @@ import { stackLanguage } from './stacktrace.js';
 import { annotationValue, metadataValue, nanosToSeconds, setEntry, type AnnotationValue } from './values.js';
 
 
+/**
+ * A segment document. Fields are declared in the order makeSegments sets them, which is the order
+ * DocumentWriter.writeSegment writes them in (JSON.stringify's order for such an object).
+ */
 export interface SegmentDocument {
   name: string;
   id: string;
   trace_id: string;
   start_time: number;
   end_time: number;
+  fault: boolean;
+  error: boolean;
+  throttle: boolean;
   parent_id?: string;
   type?: 'subsegment';
   namespace?: 'remote' | 'aws';
   origin?: string;
   user?: string;
-  fault: boolean;
-  error: boolean;
-  throttle: boolean;
   cause?: Cause;
   http?: HttpBlock;
   aws?: AwsBlock;
@@ -104,6 +108,10 @@ const AWS_KEY = 0x200;
 const SQL_KEY = 0x400;
 const USER_KEY = 0x800;
 const STATUS_TEXT_KEY = 0x1000;
+/** Bits 16 and up: 1 + the key's index in MESH_ANNOTATION_KEYS (0: not a mesh annotation). */
+const MESH_SHIFT = 16;
+/** Annotation keys of MESH_ANNOTATIONS, by (info >> MESH_SHIFT) - 1. */
+const MESH_ANNOTATION_KEYS: readonly string[] = [...MESH_ANNOTATIONS.values()];
 /** First value seen per slot (null: the attribute had no value), undefined when absent. */
 type Found = Array<AnyValue | null | undefined>;
 
@@ -138,6 +146,9 @@ const KEY_INFO: ReadonlyMap<string, number> = (() => {
   flag(['enduser.id'], USER_KEY);
   flag(['http.status_text'], STATUS_TEXT_KEY);
   for (const [key, slot] of SLOT_KEYS) m.set(key, ((m.get(key) ?? NO_SLOT) & ~SLOT_MASK) | slot);
+  // The mesh annotation a kept attribute becomes: found in the same lookup as everything else.
+  let i = 0;
+  for (const key of MESH_ANNOTATIONS.keys()) m.set(key, (m.get(key) ?? NO_SLOT) | (++i << MESH_SHIFT));
   return m;
 })();
 
@@ -190,6 +201,8 @@ class SpanScan {
   readonly found: Found = new Array(SLOT_COUNT);
   /** Attributes for annotations/metadata. */
   readonly rest: KeyValue[] = [];
+  /** KEY_INFO of each `rest` entry (0 when it has none). */
+  readonly restInfo: number[] = [];
   /** Attributes represented elsewhere in the document (still annotated when listed in indexed_attributes, as upstream). */
   consumed: KeyValue[] | undefined;
   user?: string;
@@ -203,6 +216,7 @@ function scanAttributes(attrs: readonly KeyValue[]): SpanScan {
     const info = KEY_INFO.get(kv.key);
     if (info === undefined) {
       scan.rest.push(kv);
+      scan.restInfo.push(0);
       continue;
     }
     const slot = info & SLOT_MASK;
@@ -219,8 +233,10 @@ function scanAttributes(attrs: readonly KeyValue[]): SpanScan {
       scan.statusText ??= kv;
       take = Take.Part;
     }
-    if (take === Take.Keep) scan.rest.push(kv);
-    else if (take === Take.Consume) (scan.consumed ??= []).push(kv);
+    if (take === Take.Keep) {
+      scan.rest.push(kv);
+      scan.restInfo.push(info);
+    } else if (take === Take.Consume) (scan.consumed ??= []).push(kv);
   }
   return scan;
 }
@@ -270,7 +286,10 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
   if (scan.statusText && !(cause && cause.exceptions.length === 1 && cause.exceptions[0]!.message === scan.statusText.value?.stringValue && !span.status?.message)) {
     unused.push(scan.statusText);
   }
-  for (const kv of unused) scan.rest.push(kv);
+  for (const kv of unused) {
+    scan.rest.push(kv);
+    scan.restInfo.push(KEY_INFO.get(kv.key) ?? 0);
+  }
   if (http && http.response?.content_length === undefined) {
     const size = receivedMessageSize(span);
     if (size !== undefined) (http.response ??= {}).content_length = size;
@@ -452,8 +471,29 @@ function dbName(f: Found): string | undefined {
 /** `outbound|9080|v1|reviews.default.svc.cluster.local` → `reviews.default.svc.cluster.local`. */
 function outboundHost(cluster: string | undefined): string | undefined {
   if (!cluster || !cluster.startsWith('outbound|')) return undefined;
-  const parts = cluster.split('|');
-  return parts.length === 4 && parts[3] !== '' ? parts[3] : undefined;
+  // A sidecar has a handful of clusters: the same host instance each time (its hash is kept, so
+  // the name's sanitising memo finds it without hashing a fresh slice per span).
+  if (cluster.length > OUTBOUND_HOST_MEMO_MAX_LENGTH) return outboundHostOf(cluster);
+  let host = outboundHosts.get(cluster);
+  if (host === undefined) {
+    host = outboundHostOf(cluster) ?? '';
+    if (outboundHosts.size >= OUTBOUND_HOSTS_MAX) outboundHosts.clear();
+    outboundHosts.set(cluster, host);
+  }
+  return host === '' ? undefined : host;
+}
+
+/** Bounded: cluster names are span data (at most 1024 × 256 characters kept). */
+const outboundHosts = new Map<string, string>();
+const OUTBOUND_HOSTS_MAX = 1024;
+const OUTBOUND_HOST_MEMO_MAX_LENGTH = 256;
+
+function outboundHostOf(cluster: string): string | undefined {
+  // Four `|`-separated parts, the last not empty (found with indexOf: split allocated an array per span).
+  const second = cluster.indexOf('|', 9);
+  const third = second < 0 ? -1 : cluster.indexOf('|', second + 1);
+  if (third < 0 || third === cluster.length - 1 || cluster.indexOf('|', third + 1) >= 0) return undefined;
+  return cluster.slice(third + 1);
 }
 
 /**
@@ -513,13 +553,16 @@ function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResourc
     for (const v of listed.arrayValue.values ?? []) if (v.stringValue != null) extraIndexed.add(v.stringValue);
   }
   const rest = scan.rest;
+  const restInfo = scan.restInfo;
+  const someIndexed = opts.indexedAttributes.size > 0;
   for (let i = 0; i < rest.length; i++) {
     const kv = rest[i]!;
     const key = kv.key;
     if (key === XRAY_ANNOTATIONS_ATTR) continue;
     if (role === Role.Caller && REMOTE_ONLY.has(key)) continue;
-    const mesh = opts.meshAnnotations ? MESH_ANNOTATIONS.get(key) : undefined;
-    if (mesh !== undefined || opts.indexAllAttributes || opts.indexedAttributes.has(key) || extraIndexed?.has(key)) {
+    const meshIndex = restInfo[i]! >>> MESH_SHIFT;
+    const mesh = opts.meshAnnotations && meshIndex !== 0 ? MESH_ANNOTATION_KEYS[meshIndex - 1] : undefined;
+    if (mesh !== undefined || opts.indexAllAttributes || (someIndexed && opts.indexedAttributes.has(key)) || extraIndexed?.has(key)) {
       const av = annotationValue(kv.value);
       if (av !== undefined && annotate(annotations, budget, mesh ?? sanitizeAnnotationKey(key), av)) continue;
     }
