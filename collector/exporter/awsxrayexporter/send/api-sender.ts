@@ -14,6 +14,7 @@
  * that outlives `timeout` is abandoned alone: calls of the same batch that were accepted stay
  * accepted and are never sent again.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { HttpRequest } from '@smithy/core/transport';
@@ -200,6 +201,13 @@ export class ApiSender implements DocumentSender {
         'content-type': 'application/json',
         'content-length': String(body.length),
         'user-agent': USER_AGENT,
+        // The payload's SHA-256, in one synchronous call over the body about to be sent. The SDK
+        // signer takes a given x-amz-content-sha256 as the payload hash (as it does for S3) and
+        // signs everything else; it is the header the signer would add itself (applyChecksum), so
+        // the request is the same. Through the signer's own hash path (a Hash per call, copied
+        // before digest, hex built in JS, behind several awaits) the same call cost ~6% more
+        // collector CPU in bench:export's awsxray scenario.
+        'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
       },
       body,
     });
