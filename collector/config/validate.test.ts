@@ -16,6 +16,7 @@ import {
   readStringList,
   readStringMap,
   readUrl,
+  maskUserinfo,
 } from './validate.js';
 
 function run<T>(f: (issues: ConfigIssues) => T): { value: T; errors: string[]; warnings: string[] } {
@@ -132,6 +133,10 @@ describe('scalar readers', () => {
     ['readEndpoint number', (i: ConfigIssues) => readEndpoint(4317, 'p', i, 'd'), 'd', ['p: expected host:port, got 4317']],
     ['readUrl ok', (i: ConfigIssues) => readUrl('https://x.example/v1', 'p', i, undefined), 'https://x.example/v1', []],
     ['readUrl bad', (i: ConfigIssues) => readUrl('ftp://x', 'p', i, undefined), undefined, ['p: expected a URL (http:// or https://), got "ftp://x"']],
+    ['readUrl bad, credentials masked', (i: ConfigIssues) => readUrl('redis://:s3cret@redis:6379', 'p', i, undefined), undefined, ['p: expected a URL (http:// or https://), got "redis://***@redis:6379"']],
+    ['readEndpoint bad URL, credentials masked', (i: ConfigIssues) => readEndpoint('ftp://user:s3cret@a:1/x', 'p', i, 'd', { schemes: ['https'] }), 'd', ['p: expected https://host:port or host:port, got "ftp://***@a:1/x"']],
+    ['readEndpoint bad, credentials without a scheme masked', (i: ConfigIssues) => readEndpoint('user:s3cret@collector:4317', 'p', i, 'd'), 'd', ['p: expected host:port, got "***@collector:4317"']],
+    ['readEnum bad, an @ in a path is not userinfo', (i: ConfigIssues) => readEnum('https://x/a@b', 'p', i, ['gzip'], 'gzip'), 'gzip', ['p: expected one of gzip, got "https://x/a@b"']],
   ] as const)('%s', (_name, f, want, errors) => {
     const r = run(f as (i: ConfigIssues) => unknown);
     expect(r.value).toEqual(want);
@@ -150,5 +155,20 @@ describe('collections', () => {
     expect(r.value).toEqual(['a', 'b']);
     expect(r.errors).toEqual(['l[1]: expected a string, got 3', 'l[3]: expected a string, got a mapping']);
     expect(run((i) => readStringList('a', 'l', i)).errors).toEqual(['l: expected a list of strings, got "a"']);
+  });
+});
+
+describe('maskUserinfo: what a config error may show of a URL or endpoint', () => {
+  it.each([
+    ['https://user:pw@host:443/v1', 'https://***@host:443/v1'],
+    ['redis://:pw@redis:6379/0', 'redis://***@redis:6379/0'],
+    ['//user:pw@host', '//***@host'],
+    ['user:pw@host:4317', '***@host:4317'],
+    ['https://host/path@not-userinfo', 'https://host/path@not-userinfo'],
+    ['https://host?q=a@b', 'https://host?q=a@b'],
+    ['host:4317', 'host:4317'],
+    ['plain text', 'plain text'],
+  ])('%s', (input, shown) => {
+    expect(maskUserinfo(input)).toBe(shown);
   });
 });

@@ -20,12 +20,23 @@ function isUnset(v: unknown): v is undefined | null {
   return v === undefined || v === null;
 }
 
+/**
+ * A value as a config error shows it. Errors go to the log and to whoever reads it: the
+ * credentials of a URL or endpoint (`scheme://user:password@host`, `user:password@host:port`) are
+ * masked; the rest is shown so the mistake can be found.
+ */
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return JSON.stringify(maskUserinfo(v));
   if (Array.isArray(v)) return 'a list';
   if (v !== null && typeof v === 'object') return 'a mapping';
   return String(v);
 }
+
+/** `scheme://user:password@host…` → `scheme://***@host…` (also without a scheme). */
+export function maskUserinfo(text: string): string {
+  return text.replace(USERINFO, '$1***@');
+}
+const USERINFO = /^((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\/)?[^/?#@\s]+@/;
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -7,6 +7,7 @@
 import type { ConfigIssues } from '../../config/issues.js';
 import {
   join,
+  maskUserinfo,
   readBool,
   readDuration,
   readEndpoint,
@@ -116,7 +117,7 @@ export function parseAwsXrayConfig(raw: unknown, path: string, issues: ConfigIss
     }
     if (ok) cfg.epochStore = store;
     // The URL may carry the Redis password (redis://:PASSWORD@...): never echo it.
-    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${JSON.stringify(store.replace(/\/\/[^@/]*@/, '//***@'))}`);
+    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${JSON.stringify(maskUserinfo(store))}`);
   }
   if (cfg.traceIdEpoch === 'passthrough' && (cfg.epochStore !== undefined || o.epoch_cache !== undefined)) {
     issues.warn(p('trace_id_epoch'), 'passthrough: epoch_store and epoch_cache are not used');

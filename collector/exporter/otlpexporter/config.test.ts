@@ -69,6 +69,13 @@ describe('otlp exporter config', () => {
     expect(issues.errors.map((e) => e.path)).toContain(path);
   });
 
+  it('a refused endpoint is shown without its credentials', () => {
+    const { issues } = parse({ endpoint: 'ftp://user:s3cret@backend:21' });
+    const messages = issues.errors.map((e) => e.message).join('\n');
+    expect(messages).toContain('"ftp://***@backend:21"');
+    expect(messages).not.toContain('s3cret');
+  });
+
   it('accepts compression none and empty, and header values as strings', () => {
     expect(parse({ endpoint: 'b:1', compression: 'none' }).cfg.compression).toBe('none');
     expect(parse({ endpoint: 'b:1', compression: '' }).cfg.compression).toBe('none');
