@@ -25,7 +25,7 @@ function isUnset(v: unknown): v is undefined | null {
  * credentials of a URL or endpoint (`scheme://user:password@host`, `user:password@host:port`) are
  * masked; the rest is shown so the mistake can be found.
  */
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(maskUserinfo(v));
   if (Array.isArray(v)) return 'a list';
   if (v !== null && typeof v === 'object') return 'a mapping';

@@ -31,4 +31,14 @@ export class ByteWriter {
     for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
     this.pos = p;
   }
+
+  /** Bytes copied one by one, for the same reason: short pieces (escaped keys). */
+  protected copy(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+    this.pos = p;
+  }
 }

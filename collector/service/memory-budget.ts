@@ -53,7 +53,8 @@ export interface BudgetSizes {
   warnings: string[];
 }
 
-function mib(bytes: number): number {
+/** Bytes in MiB to one decimal, for log fields and messages. */
+export function mib(bytes: number): number {
   return Math.round((bytes / MiB) * 10) / 10;
 }
 

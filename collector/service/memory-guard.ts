@@ -11,16 +11,10 @@ import type { Logger } from '../telemetry/logger.js';
 import type { CollectorMetrics } from '../telemetry/metrics.js';
 import { ADMISSION_RETRY_AFTER_SECONDS, AdmissionController } from './admission.js';
 import type { ServiceHost } from './host.js';
-import { heldMemoryBounds, sizeBudget, type BudgetSizes } from './memory-budget.js';
+import { heldMemoryBounds, mib, sizeBudget, type BudgetSizes } from './memory-budget.js';
 import { garbageCollector, liveMemoryBytes, systemMemory } from '../telemetry/process-memory.js';
 
-const MiB = 1024 * 1024;
 const BACKPRESSURE_SOURCE = 'memory_budget';
-
-/** Bytes in MiB to one decimal, for log fields. */
-function mib(bytes: number): number {
-  return Math.round((bytes / MiB) * 10) / 10;
-}
 
 /** The budget's config: the enabled `memory_limiter` extension's, else the defaults. */
 export function memoryBudgetConfigOf(cfg: LoadedConfig): MemoryBudgetConfig {

@@ -27,7 +27,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ProxyWasmHost, type RequestResult } from '../host.js';
 import type { HeaderList } from '../headers-input.js';
 import { SharedDataStore } from '../shared-data.js';
-import { extractOpenTelemetry, extractZipkin, injectedHeaders } from './context.js';
+import { extractOpenTelemetry, extractZipkin, firstValue, injectedHeaders } from './context.js';
 import { finishSpan, startSpan, type CustomTag, type FinishedSpan, type Operation, type RandomId, type TracerConfig } from './span.js';
 
 export interface EmulatedProxyOptions {
@@ -153,7 +153,7 @@ export class EmulatedProxy {
     const operation: Operation = this.o.role === 'gateway' || req.direction === 'outbound' ? 'egress' : 'ingress';
     const decision = this.decision(headers);
     const extraction = this.o.tracer.provider === 'opentelemetry' ? extractOpenTelemetry(headers, decision) : extractZipkin(headers, decision);
-    const name = req.name ?? `${headers.find(([k]) => k === ':authority')?.[1] ?? ''}${headers.find(([k]) => k === ':path')?.[1] ?? ''}`;
+    const name = req.name ?? `${firstValue(headers, ':authority') ?? ''}${firstValue(headers, ':path') ?? ''}`;
     const span = startSpan(this.o.tracer, operation, extraction, this.randomId, name, this.o.clock(), { node_id: this.o.nodeId });
     let forwarded: HeaderList | null = null;
     let status = 0;
@@ -187,7 +187,7 @@ export class EmulatedProxy {
     const response = filter.responseHeaders;
     return {
       span: finished, forwarded, response, worker, filter,
-      status: Number(response.find(([k]) => k === ':status')?.[1] ?? status),
+      status: Number(firstValue(response, ':status') ?? status),
       headers: response.filter(([k]) => !k.startsWith(':')),
     };
   }
@@ -203,7 +203,7 @@ export class EmulatedProxy {
   private prepare(req: ProxyRequest): HeaderList {
     let h: HeaderList = req.headers.map(([k, v]) => [k.toLowerCase(), v]);
     const edge = this.o.role === 'gateway';
-    let id = h.find(([k]) => k === 'x-request-id')?.[1];
+    let id = firstValue(h, 'x-request-id');
     if (edge || id === undefined || id === '') {
       id = randomUUID(); // version nibble 4: no trace decision yet
       h = [...without(h, 'x-request-id'), ['x-request-id', id]];
@@ -212,7 +212,7 @@ export class EmulatedProxy {
       const sampled = `${id.slice(0, 14)}9${id.slice(15)}`;
       h = h.map(([k, v]) => [k, k === 'x-request-id' ? sampled : v]);
     }
-    const xfcc = h.find(([k]) => k === 'x-forwarded-client-cert')?.[1];
+    const xfcc = firstValue(h, 'x-forwarded-client-cert');
     h = without(h, 'x-forwarded-client-cert');
     if (!edge && req.direction === 'inbound' && req.peerIdentity !== undefined) {
       const hash = createHash('sha256').update(req.peerIdentity).digest('hex');
@@ -224,7 +224,7 @@ export class EmulatedProxy {
 
   /** Envoy's tracing decision (Tracing::shouldTraceRequest on the request ID's trace status). */
   private decision(h: HeaderList): boolean {
-    const id = h.find(([k]) => k === 'x-request-id')?.[1] ?? '';
+    const id = firstValue(h, 'x-request-id') ?? '';
     return UUID.test(id) ? TRACED.has(id[14]!) : this.o.randomSampling !== false;
   }
 }

@@ -40,6 +40,7 @@ import { EmulatedProxy, otlpJsonRequest, zipkinV2, type CustomTag, type Finished
 import { anyValueToJs, idToHex, type Span } from '../../collector/pdata/model.js';
 import { filterBytes } from '../filter/helpers.js';
 import { collectorStarter, readFileExport, RunningCollector, tempDir, writeConfig } from './harness.js';
+import { bySpanId } from '../fixtures/ambient/load.js';
 
 const startCollector = collectorStarter();
 
@@ -184,18 +185,9 @@ const ORDERS: Array<{ label: string; order: ExportName[]; appJoins: boolean }> =
   { label: 'the application\'s export first (its spans cannot join: no alias known yet)', order: ['app', 'gateway', 'healed', 'productpageIn', 'reviewsIn', 'reviewsOut', 'ratingsIn'], appJoins: false },
 ];
 
+/** The exported spans by span ID (a span written twice fails the test). */
 function readSpans(file: string): Map<string, Span> {
-  const out = new Map<string, Span>();
-  for (const rs of readFileExport(file).resourceSpans) {
-    for (const ss of rs.scopeSpans) {
-      for (const s of ss.spans) {
-        const id = idToHex(s.spanId);
-        if (out.has(id)) throw new Error(`span ${id} written twice`);
-        out.set(id, s);
-      }
-    }
-  }
-  return out;
+  return new Map([...bySpanId(readFileExport(file))].map(([id, found]) => [id, found.span]));
 }
 
 const attr = (s: Span, key: string): unknown => anyValueToJs(s.attributes.find((kv) => kv.key === key)?.value);

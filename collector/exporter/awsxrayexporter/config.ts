@@ -7,7 +7,6 @@
 import type { ConfigIssues } from '../../config/issues.js';
 import {
   join,
-  maskUserinfo,
   readBool,
   readDuration,
   readEndpoint,
@@ -17,6 +16,7 @@ import {
   readString,
   readStringList,
   readUrl,
+  show,
 } from '../../config/validate.js';
 import { readQueueConfig, readRetryConfig, readTimeout, type QueueConfig, type RetryConfig } from '../exporterhelper/index.js';
 import type { TraceIdEpochMode } from './traceid/epoch.js';
@@ -117,7 +117,7 @@ export function parseAwsXrayConfig(raw: unknown, path: string, issues: ConfigIss
     }
     if (ok) cfg.epochStore = store;
     // The URL may carry the Redis password (redis://:PASSWORD@...): never echo it.
-    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${JSON.stringify(maskUserinfo(store))}`);
+    else issues.error(p('epoch_store'), `expected redis://host:port (or rediss://), got ${show(store)}`);
   }
   if (cfg.traceIdEpoch === 'passthrough' && (cfg.epochStore !== undefined || o.epoch_cache !== undefined)) {
     issues.warn(p('trace_id_epoch'), 'passthrough: epoch_store and epoch_cache are not used');

@@ -16,7 +16,7 @@
  * `https://` forces it.
  */
 import type { ConfigIssues } from '../../config/issues.js';
-import { join, maskUserinfo, parseHostPort, readEnum, readObject, readString, readStringMap } from '../../config/validate.js';
+import { join, parseHostPort, readEnum, readObject, readString, readStringMap, show } from '../../config/validate.js';
 import { readQueueConfig, readRetryConfig, readTimeout, type QueueConfig, type RetryConfig } from '../exporterhelper/config.js';
 import { readTlsClientConfig, type TlsClientConfig } from './tls.js';
 import { readAuthConfig } from '../../extension/extensionauth/client.js';
@@ -85,7 +85,7 @@ export function parseOtlpExporterConfig(raw: unknown, path: string, issues: Conf
     if (o.endpoint === undefined || o.endpoint === null) issues.error(join(path, 'endpoint'), 'required: host:port of the OTLP/gRPC destination');
   } else {
     const ep = parseGrpcEndpoint(endpointText);
-    if (!ep) issues.error(join(path, 'endpoint'), `expected host:port (or http://host:port, https://host:port), got ${JSON.stringify(maskUserinfo(endpointText))}`);
+    if (!ep) issues.error(join(path, 'endpoint'), `expected host:port (or http://host:port, https://host:port), got ${show(endpointText)}`);
     else ({ address, scheme } = ep);
   }
   const tls = readTlsClientConfig(o.tls, join(path, 'tls'), issues);

@@ -16,7 +16,8 @@
  *   value it could not resolve.
  */
 import type { SpanFacts } from './span-facts.js';
-import { ClusterMemo, istioClusterHost, isKubernetesServiceHost, isUsableCanonical, isWaypointNode, serviceNameOfHost } from './rules.js';
+import { ClusterMemo } from '../../pdata/cluster-memo.js';
+import { istioClusterHost, isKubernetesServiceHost, isUsableCanonical, isWaypointNode, serviceNameOfHost } from './rules.js';
 
 const VIP_CLUSTER_PREFIX = 'inbound-vip|';
 

@@ -119,7 +119,7 @@ export function serverContains(e: ServerEntry, startNs: number): boolean {
 }
 
 /** A FIFO of items with lazy removal from the front; compacts itself so memory stays bounded. */
-export class Fifo<T> {
+class Fifo<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
 
@@ -242,7 +242,7 @@ export class ServerIndex {
 }
 
 /** An entry of a hash-chained map: buckets hold the first entry of each hash, entries link on. */
-export interface Chained<T> {
+interface Chained<T> {
   hash: number;
   next: T | undefined;
 }

@@ -19,7 +19,7 @@
  *   counted (an estimate: a slot holds the latest trace that hashed to it; small, so it stays in
  *   the processor's cache: a span must not pay a memory access per span for a count).
  */
-import { sameBytes } from '../../pdata/model.js';
+import { hexToId, isAllZero, sameBytes } from '../../pdata/model.js';
 import { LiveFifo, unlink, word } from './memory.js';
 
 /**
@@ -36,8 +36,9 @@ export function traceHash(t: Uint8Array): number {
 
 /** Parses a `meshtrace.healed_trace` value: 32 hex digits, not all zero; undefined otherwise. */
 export function parseTraceAlias(v: string | undefined): Uint8Array | undefined {
-  if (v === undefined || v.length !== 32 || !/^[0-9a-fA-F]{32}$/.test(v) || /^0+$/.test(v)) return undefined;
-  return Buffer.from(v, 'hex');
+  if (v?.length !== 32) return undefined;
+  const id = hexToId(v);
+  return id && !isAllZero(id) ? id : undefined;
 }
 
 interface AliasEntry {
@@ -62,7 +63,7 @@ const MAX_HOPS = 4;
 const FILTER_SLOTS = 65_536;
 const FILTER_MASK = FILTER_SLOTS - 1;
 
-export type LearnResult = 'new' | 'refreshed' | 'ignored';
+type LearnResult = 'new' | 'refreshed' | 'ignored';
 
 export class TraceAliases {
   private readonly buckets = new Map<number, AliasEntry>();

@@ -57,8 +57,6 @@ const F_SERVICE = fieldBytes('service');
 const F_LINKS = fieldBytes('links');
 const F_ANNOTATIONS = fieldBytes('annotations');
 const F_METADATA = fieldBytes('metadata');
-const TRUE = Buffer.from('true', 'latin1');
-const FALSE = Buffer.from('false', 'latin1');
 
 export class DocumentWriter extends ByteWriter {
   private readonly keys = new Map<string, Uint8Array>();
@@ -96,11 +94,11 @@ export class DocumentWriter extends ByteWriter {
     this.copy(F_END_TIME);
     this.number(d.end_time);
     this.copy(F_FAULT);
-    this.copy(d.fault ? TRUE : FALSE);
+    this.ascii(d.fault ? 'true' : 'false');
     this.copy(F_ERROR);
-    this.copy(d.error ? TRUE : FALSE);
+    this.ascii(d.error ? 'true' : 'false');
     this.copy(F_THROTTLE);
-    this.copy(d.throttle ? TRUE : FALSE);
+    this.ascii(d.throttle ? 'true' : 'false');
     if (d.parent_id !== undefined) this.stringField(F_PARENT_ID, d.parent_id);
     if (d.type !== undefined) this.stringField(F_TYPE, d.type);
     if (d.namespace !== undefined) this.stringField(F_NAMESPACE, d.namespace);
@@ -126,16 +124,6 @@ export class DocumentWriter extends ByteWriter {
     const mark = this.pos;
     this.copy(field);
     if (!this.value(v, false)) this.pos = mark;
-  }
-
-  /** Bytes copied one by one: they are short, and a native copy per piece costs more. */
-  private copy(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.ensure(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
-    this.pos = p;
   }
 
   private number(v: number): void {
@@ -242,13 +230,14 @@ export class DocumentWriter extends ByteWriter {
       fracDigits--;
     }
     // The spans of a batch mostly start and end within the same second: its digits are kept.
-    if (sec !== this.lastSecond) this.secondDigits(sec);
-    const secBytes = this.lastSecondBytes;
-    const secDigits = this.lastSecondLength;
-    this.ensure(secDigits + 1 + fracDigits);
+    if (sec !== this.lastSecond) {
+      this.lastSecond = sec;
+      this.lastSecondText = String(sec);
+    }
+    this.ascii(this.lastSecondText);
+    this.ensure(1 + fracDigits);
     const b = this.buf;
     let p = this.pos;
-    for (let i = 0; i < secDigits; i++) b[p++] = secBytes[i]!;
     b[p++] = 0x2e;
     p += fracDigits;
     for (let i = 1; i <= fracDigits; i++, frac = (frac / 10) | 0) b[p - i] = 0x30 + (frac % 10);
@@ -257,17 +246,8 @@ export class DocumentWriter extends ByteWriter {
   }
 
   private lastSecond = -1;
-  /** Decimal digits of lastSecond (below 2^33: at most 10). */
-  private readonly lastSecondBytes = new Uint8Array(12);
-  private lastSecondLength = 0;
-
-  private secondDigits(sec: number): void {
-    let n = 1;
-    for (let x = sec; x >= 10; x = Math.floor(x / 10)) n++;
-    for (let i = n - 1, x = sec; i >= 0; i--, x = Math.floor(x / 10)) this.lastSecondBytes[i] = 0x30 + (x % 10);
-    this.lastSecond = sec;
-    this.lastSecondLength = n;
-  }
+  /** String(lastSecond): a whole number below 2^33, so its plain decimal digits. */
+  private lastSecondText = '';
 
   /** Writes `v`; false when JSON.stringify would leave it out (an object member that is undefined, a function). */
   private value(v: unknown, inArray: boolean): boolean {
@@ -279,7 +259,7 @@ export class DocumentWriter extends ByteWriter {
         this.number(v);
         return true;
       case 'boolean':
-        this.copy(v ? TRUE : FALSE);
+        this.ascii(v ? 'true' : 'false');
         return true;
       case 'object':
         if (v === null) this.ascii('null');

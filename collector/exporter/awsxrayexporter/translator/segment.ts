@@ -5,6 +5,7 @@
  * (FACTS.md §4) where they are right; the differences are listed in docs/exporter-xray.md
  * ("Translation rules").
  */
+import { ClusterMemo } from '../../../pdata/cluster-memo.js';
 import type { AnyValue, KeyValue, Resource, Span } from '../../../pdata/model.js';
 import { SpanKind, StatusCode, idToHex, isAllZero, nanosToNumber } from '../../../pdata/model.js';
 import { deterministicEpoch, needsRewrite, normalizeTraceId, type TraceIdEpochMode } from '../traceid/epoch.js';
@@ -39,8 +40,8 @@ export interface SegmentDocument {
   user?: string;
   cause?: Cause;
   http?: HttpBlock;
-  aws?: AwsBlock;
   sql?: SqlBlock;
+  aws?: AwsBlock;
   service?: { version: string };
   links?: SegmentLink[];
   annotations?: Record<string, AnnotationValue>;
@@ -110,7 +111,7 @@ const USER_KEY = 0x800;
 const STATUS_TEXT_KEY = 0x1000;
 /** Bits 16 and up: 1 + the key's index in MESH_ANNOTATION_KEYS (0: not a mesh annotation). */
 const MESH_SHIFT = 16;
-/** Annotation keys of MESH_ANNOTATIONS, by (info >> MESH_SHIFT) - 1. */
+/** Annotation keys of MESH_ANNOTATIONS, by (info >>> MESH_SHIFT) - 1. */
 const MESH_ANNOTATION_KEYS: readonly string[] = [...MESH_ANNOTATIONS.values()];
 /** First value seen per slot (null: the attribute had no value), undefined when absent. */
 type Found = Array<AnyValue | null | undefined>;
@@ -201,8 +202,8 @@ class SpanScan {
   readonly found: Found = new Array(SLOT_COUNT);
   /** Attributes for annotations/metadata. */
   readonly rest: KeyValue[] = [];
-  /** KEY_INFO of each `rest` entry (0 when it has none). */
-  readonly restInfo: number[] = [];
+  /** Of each `rest` entry: 1 + its index in MESH_ANNOTATION_KEYS, 0 when it is no mesh annotation. */
+  readonly restMesh: number[] = [];
   /** Attributes represented elsewhere in the document (still annotated when listed in indexed_attributes, as upstream). */
   consumed: KeyValue[] | undefined;
   user?: string;
@@ -216,7 +217,7 @@ function scanAttributes(attrs: readonly KeyValue[]): SpanScan {
     const info = KEY_INFO.get(kv.key);
     if (info === undefined) {
       scan.rest.push(kv);
-      scan.restInfo.push(0);
+      scan.restMesh.push(0);
       continue;
     }
     const slot = info & SLOT_MASK;
@@ -235,7 +236,7 @@ function scanAttributes(attrs: readonly KeyValue[]): SpanScan {
     }
     if (take === Take.Keep) {
       scan.rest.push(kv);
-      scan.restInfo.push(info);
+      scan.restMesh.push(info >>> MESH_SHIFT);
     } else if (take === Take.Consume) (scan.consumed ??= []).push(kv);
   }
   return scan;
@@ -288,7 +289,7 @@ export function makeSegments(span: Span, resource: Resource | null | undefined, 
   }
   for (const kv of unused) {
     scan.rest.push(kv);
-    scan.restInfo.push(KEY_INFO.get(kv.key) ?? 0);
+    scan.restMesh.push((KEY_INFO.get(kv.key) ?? 0) >>> MESH_SHIFT);
   }
   if (http && http.response?.content_length === undefined) {
     const size = receivedMessageSize(span);
@@ -472,21 +473,14 @@ function dbName(f: Found): string | undefined {
 function outboundHost(cluster: string | undefined): string | undefined {
   if (!cluster || !cluster.startsWith('outbound|')) return undefined;
   // A sidecar has a handful of clusters: the same host instance each time (its hash is kept, so
-  // the name's sanitising memo finds it without hashing a fresh slice per span).
-  if (cluster.length > OUTBOUND_HOST_MEMO_MAX_LENGTH) return outboundHostOf(cluster);
-  let host = outboundHosts.get(cluster);
-  if (host === undefined) {
-    host = outboundHostOf(cluster) ?? '';
-    if (outboundHosts.size >= OUTBOUND_HOSTS_MAX) outboundHosts.clear();
-    outboundHosts.set(cluster, host);
-  }
-  return host === '' ? undefined : host;
+  // the name's sanitising memo finds it without hashing a fresh slice per span). Cluster names are
+  // span data: only short ones are kept.
+  return cluster.length > OUTBOUND_HOST_MEMO_MAX_LENGTH ? outboundHostOf(cluster) : outboundHosts.lookup(cluster);
 }
 
-/** Bounded: cluster names are span data (at most 1024 × 256 characters kept). */
-const outboundHosts = new Map<string, string>();
-const OUTBOUND_HOSTS_MAX = 1024;
 const OUTBOUND_HOST_MEMO_MAX_LENGTH = 256;
+
+const outboundHosts = new ClusterMemo(outboundHostOf, 1024);
 
 function outboundHostOf(cluster: string): string | undefined {
   // Four `|`-separated parts, the last not empty (found with indexOf: split allocated an array per span).
@@ -553,14 +547,14 @@ function fillAttributes(d: SegmentDocument, scan: SpanScan, res: PreparedResourc
     for (const v of listed.arrayValue.values ?? []) if (v.stringValue != null) extraIndexed.add(v.stringValue);
   }
   const rest = scan.rest;
-  const restInfo = scan.restInfo;
+  const restMesh = scan.restMesh;
   const someIndexed = opts.indexedAttributes.size > 0;
   for (let i = 0; i < rest.length; i++) {
     const kv = rest[i]!;
     const key = kv.key;
     if (key === XRAY_ANNOTATIONS_ATTR) continue;
     if (role === Role.Caller && REMOTE_ONLY.has(key)) continue;
-    const meshIndex = restInfo[i]! >>> MESH_SHIFT;
+    const meshIndex = restMesh[i]!;
     const mesh = opts.meshAnnotations && meshIndex !== 0 ? MESH_ANNOTATION_KEYS[meshIndex - 1] : undefined;
     if (mesh !== undefined || opts.indexAllAttributes || (someIndexed && opts.indexedAttributes.has(key)) || extraIndexed?.has(key)) {
       const av = annotationValue(kv.value);
